@@ -1,0 +1,3 @@
+const nxPreset = require('@nx/jest/preset').nxPreset;
+
+module.exports = { ...nxPreset };
