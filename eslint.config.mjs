@@ -7,6 +7,7 @@ export default [
   ...nx.configs['flat/typescript'],
   {
     ignores: [
+      '**/jest.config.ts',
       '**/dist',
       '**/node_modules',
       '**/.nx',

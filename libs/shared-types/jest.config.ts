@@ -3,5 +3,6 @@ export default {
   preset: '../../jest.preset.js',
   testEnvironment: 'node',
   rootDir: __dirname,
+  transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.json' }] },
   coverageDirectory: '../../coverage/libs/shared-types',
 };
