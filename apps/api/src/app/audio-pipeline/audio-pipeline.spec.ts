@@ -1,0 +1,81 @@
+import { OpusEncoder } from '@discordjs/opus';
+import { AudioPipeline, RtpLike } from './audio-pipeline';
+import { FixedSegmenter, Utterance } from './segmenter';
+
+/** `frames` 20 ms Opus packets of a tone, as RTP with payload type 111. */
+function rtpStream(frames: number): RtpLike[] {
+  const encoder = new OpusEncoder(16000, 1);
+  return Array.from({ length: frames }, (_, i) => {
+    const pcm = Int16Array.from({ length: 320 }, (_, j) =>
+      Math.round(6000 * Math.sin((2 * Math.PI * 300 * (i * 320 + j)) / 16000)),
+    );
+    return {
+      header: {
+        sequenceNumber: (1000 + i) & 0xffff,
+        timestamp: (5000 + i * 960) >>> 0,
+        payloadType: 111,
+      },
+      payload: encoder.encode(Buffer.from(pcm.buffer)),
+    };
+  });
+}
+
+function collect() {
+  const utterances: Utterance[] = [];
+  const starts: number[] = [];
+  return {
+    utterances,
+    starts,
+    sink: {
+      speechStart: (_id: number, startMs: number) => starts.push(startMs),
+      utterance: (u: Utterance) => utterances.push(u),
+    },
+  };
+}
+
+describe(AudioPipeline.name, () => {
+  it('turns an RTP stream into fixed utterances with the right times, flushing the tail', () => {
+    const { utterances, sink } = collect();
+    const sut = new AudioPipeline(111, new OpusEncoder(16000, 1), new FixedSegmenter(1000), sink);
+    rtpStream(130).forEach((p) => sut.push(p)); // 2.6 s
+    expect(utterances.map((u) => [u.startMs, u.endMs])).toEqual([
+      [0, 1000],
+      [1000, 2000],
+    ]);
+    sut.end();
+    sut.end();
+    expect(utterances.map((u) => [u.startMs, u.endMs])).toEqual([
+      [0, 1000],
+      [1000, 2000],
+      [2000, 2600],
+    ]);
+    expect(sut.stats).toMatchObject({ received: 130, decoded: 130, lost: 0, audioMs: 2600 });
+  });
+
+  it('keeps time right through reordering and loss', () => {
+    const { utterances, sink } = collect();
+    const sut = new AudioPipeline(111, new OpusEncoder(16000, 1), new FixedSegmenter(1000), sink);
+    const packets = rtpStream(100);
+    [packets[10], packets[11]] = [packets[11], packets[10]];
+    const sent = packets.filter((_, i) => i % 10 !== 5); // 10 % loss
+    sent.forEach((p) => sut.push(p));
+    sut.end();
+    expect(sut.stats).toMatchObject({
+      lost: 10,
+      reordered: 1,
+      decoded: 90,
+      concealedMs: 200,
+      audioMs: 2000,
+    });
+    expect(utterances.map((u) => u.endMs)).toEqual([1000, 2000]);
+  });
+
+  it('ignores packets of another payload type', () => {
+    const { utterances, sink } = collect();
+    const sut = new AudioPipeline(96, new OpusEncoder(16000, 1), new FixedSegmenter(1000), sink);
+    rtpStream(60).forEach((p) => sut.push(p));
+    sut.end();
+    expect(utterances).toEqual([]);
+    expect(sut.stats.ignored).toBe(60);
+  });
+});

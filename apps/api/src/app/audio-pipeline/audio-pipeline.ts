@@ -1,0 +1,90 @@
+import { OpusDecodeStage, OpusDecoder, SAMPLES_PER_MS } from './opus-decode.stage';
+import { RtpReorderBuffer } from './rtp-reorder';
+import type { Segmenter, Utterance } from './segmenter';
+
+export interface RtpLike {
+  header: { sequenceNumber: number; timestamp: number; payloadType: number };
+  payload: Buffer;
+}
+
+export interface PipelineSink {
+  speechStart(segmentId: number, startMs: number): void;
+  utterance(utterance: Utterance): void;
+}
+
+export interface PipelineStats {
+  received: number;
+  ignored: number;
+  lost: number;
+  late: number;
+  duplicates: number;
+  reordered: number;
+  decoded: number;
+  decodeErrors: number;
+  concealedMs: number;
+  audioMs: number;
+}
+
+/**
+ * RTP -> reorder (small window) -> Opus decode with loss concealment (16 kHz mono)
+ * -> segmenter -> utterances. Each stage is a pure core; this class only chains them.
+ */
+export class AudioPipeline {
+  readonly #reorder: RtpReorderBuffer;
+  readonly #decode: OpusDecodeStage;
+  #ignored = 0;
+  #ended = false;
+
+  constructor(
+    private readonly payloadType: number,
+    decoder: OpusDecoder,
+    private readonly segmenter: Segmenter,
+    private readonly sink: PipelineSink,
+    reorderWindow = 5,
+  ) {
+    this.#reorder = new RtpReorderBuffer(reorderWindow);
+    this.#decode = new OpusDecodeStage(decoder);
+  }
+
+  push(rtp: RtpLike): void {
+    if (this.#ended) return;
+    if (rtp.header.payloadType !== this.payloadType || rtp.payload.length === 0) {
+      this.#ignored++;
+      return;
+    }
+    const packet = {
+      sequenceNumber: rtp.header.sequenceNumber,
+      timestamp: rtp.header.timestamp,
+      payload: rtp.payload,
+    };
+    for (const ordered of this.#reorder.push(packet)) this.#decodeAndSegment(ordered);
+  }
+
+  /** End of stream: what every stage holds goes through, and the last utterance is cut. Idempotent. */
+  end(): void {
+    if (this.#ended) return;
+    for (const ordered of this.#reorder.flush()) this.#decodeAndSegment(ordered);
+    this.#ended = true;
+    this.#deliver(this.segmenter.flush());
+  }
+
+  get stats(): PipelineStats {
+    return {
+      ...this.#reorder.stats,
+      ignored: this.#ignored,
+      ...this.#decode.stats,
+      audioMs: this.#decode.positionSamples / SAMPLES_PER_MS,
+    };
+  }
+
+  #decodeAndSegment(packet: Parameters<OpusDecodeStage['push']>[0]): void {
+    for (const pcm of this.#decode.push(packet)) this.#deliver(this.segmenter.push(pcm));
+  }
+
+  #deliver(outputs: ReturnType<Segmenter['push']>): void {
+    for (const output of outputs) {
+      if (output.type === 'speech-start') this.sink.speechStart(output.segmentId, output.startMs);
+      else this.sink.utterance(output.utterance);
+    }
+  }
+}

@@ -1,0 +1,87 @@
+import { SAMPLES_PER_MS } from './opus-decode.stage';
+
+/** A piece of the session's audio to transcribe. Times are ms from the session's first sample. */
+export interface Utterance {
+  segmentId: number;
+  startMs: number;
+  endMs: number;
+  samples: Int16Array;
+}
+
+export type SegmenterOutput =
+  | { type: 'speech-start'; segmentId: number; startMs: number }
+  | { type: 'utterance'; utterance: Utterance };
+
+/**
+ * Cuts a continuous 16 kHz mono stream into utterances. Pure: `push` audio in time order,
+ * get what is ready; `flush` at the end of the stream for what is still held.
+ */
+export interface Segmenter {
+  push(samples: Int16Array): SegmenterOutput[];
+  flush(): SegmenterOutput[];
+}
+
+/** Anything shorter is not worth sending to an engine (OpenAI refuses audio under 0.1 s). */
+export const MIN_UTTERANCE_MS = 100;
+
+/**
+ * The original design: a cut every `chunkMs`, wherever it falls. Kept as `SEGMENTATION=fixed`.
+ */
+export class FixedSegmenter implements Segmenter {
+  readonly #chunkSamples: number;
+  #buffer: Int16Array;
+  #filled = 0;
+  #position = 0;
+  #nextId = 0;
+
+  constructor(chunkMs: number) {
+    this.#chunkSamples = Math.round(chunkMs * SAMPLES_PER_MS);
+    this.#buffer = new Int16Array(this.#chunkSamples);
+  }
+
+  push(samples: Int16Array): SegmenterOutput[] {
+    const out: SegmenterOutput[] = [];
+    let offset = 0;
+    while (offset < samples.length) {
+      if (this.#filled === 0) {
+        out.push({
+          type: 'speech-start',
+          segmentId: this.#nextId,
+          startMs: this.#position / SAMPLES_PER_MS,
+        });
+      }
+      const take = Math.min(samples.length - offset, this.#chunkSamples - this.#filled);
+      this.#buffer.set(samples.subarray(offset, offset + take), this.#filled);
+      this.#filled += take;
+      offset += take;
+      if (this.#filled === this.#chunkSamples) out.push(this.#cut());
+    }
+    return out;
+  }
+
+  flush(): SegmenterOutput[] {
+    if (this.#filled === 0) return [];
+    if (this.#filled < MIN_UTTERANCE_MS * SAMPLES_PER_MS) {
+      this.#position += this.#filled;
+      this.#filled = 0;
+      return [];
+    }
+    return [this.#cut()];
+  }
+
+  #cut(): SegmenterOutput {
+    const samples = this.#buffer.slice(0, this.#filled);
+    const startMs = this.#position / SAMPLES_PER_MS;
+    this.#position += this.#filled;
+    this.#filled = 0;
+    return {
+      type: 'utterance',
+      utterance: {
+        segmentId: this.#nextId++,
+        startMs,
+        endMs: this.#position / SAMPLES_PER_MS,
+        samples,
+      },
+    };
+  }
+}

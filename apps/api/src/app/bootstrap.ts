@@ -1,0 +1,62 @@
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import type { INestApplication } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { json, type NextFunction, type Request, type Response } from 'express';
+import { ApiError } from './common/api-error';
+import { MAX_SDP_LENGTH } from '@whisperstream/shared-types';
+import { AppModule } from './app.module';
+import { JsonLogger } from './common/json-logger';
+import type { Env } from './config/config.schema';
+import { AuthenticatedWsAdapter } from './signaling/ws-auth';
+
+/** Request bodies above this are refused with 413 before they are parsed. */
+export const BODY_LIMIT_BYTES = MAX_SDP_LENGTH + 4 * 1024;
+
+/** Builds the whole server (API, WebSocket, web app) from a validated configuration. */
+export async function createServer(config: Env): Promise<INestApplication> {
+  const logger = new JsonLogger(config.LOG_LEVEL);
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), {
+    logger,
+    bodyParser: false,
+    abortOnError: false,
+  });
+  app.useLogger(logger);
+  const parseJson = json({ limit: BODY_LIMIT_BYTES });
+  app.use((req: Request, res: Response, next: NextFunction) =>
+    parseJson(req, res, (error?: unknown) => next(error ? bodyParserError(error) : undefined)),
+  );
+  app.useWebSocketAdapter(new AuthenticatedWsAdapter(app, config.ALLOWED_ORIGINS));
+  app.disable('x-powered-by');
+  app.set('trust proxy', 'loopback');
+  app.use((_req: Request, res: Response, next: NextFunction) => {
+    res.set({
+      'X-Content-Type-Options': 'nosniff',
+      'Referrer-Policy': 'no-referrer',
+      'X-Frame-Options': 'DENY',
+    });
+    next();
+  });
+  const webRoot = resolve(config.WEB_ROOT);
+  if (existsSync(resolve(webRoot, 'index.html'))) {
+    app.useStaticAssets(webRoot, { index: 'index.html', maxAge: 0 });
+  } else {
+    logger.warn({ msg: 'web app not built; serving the API only', webRoot }, 'Bootstrap');
+  }
+  app.enableShutdownHooks(['SIGTERM', 'SIGINT']);
+  return app;
+}
+
+/** Body parser failures as contract errors (413 too large, 400 not JSON), never parser internals. */
+function bodyParserError(error: unknown): ApiError {
+  const type = (error as { type?: string }).type;
+  if (type === 'entity.too.large')
+    return new ApiError(413, 'payload_too_large', 'request body too large');
+  if (type === 'entity.parse.failed')
+    return ApiError.badRequest('invalid_json', 'request body is not valid JSON');
+  if (type === 'encoding.unsupported' || type === 'charset.unsupported') {
+    return new ApiError(415, 'unsupported_media_type', 'request body must be UTF-8 JSON');
+  }
+  return ApiError.badRequest('bad_request', 'the request body could not be read');
+}

@@ -1,0 +1,59 @@
+import { ConfigError, loadConfig } from './config.schema';
+
+describe(loadConfig.name, () => {
+  it('applies the documented defaults to an empty environment', () => {
+    const sut = loadConfig({});
+    expect(sut).toMatchObject({
+      PORT: 3000,
+      HOST: '0.0.0.0',
+      ICE_SERVERS: [],
+      ICE_HOST_ADDRESSES: [],
+      TRANSCRIPTION_ENGINE: 'auto',
+      OPENAI_TRANSCRIPTION_MODEL: 'whisper-1',
+      OPENAI_TIMEOUT_MS: 30000,
+      OPENAI_MAX_RETRIES: 2,
+      SEGMENTATION: 'fixed',
+      FIXED_CHUNK_MS: 3000,
+      LOG_LEVEL: 'info',
+    });
+    expect(sut.ICE_PORT_RANGE).toBeUndefined();
+  });
+
+  it('parses lists, port ranges and ICE servers', () => {
+    const sut = loadConfig({
+      ICE_HOST_ADDRESSES: '127.0.0.1, 10.0.0.5',
+      ICE_PORT_RANGE: '40000-40999',
+      ICE_SERVERS: '[{"urls":"stun:stun.example.org:3478"}]',
+      ALLOWED_ORIGINS: 'https://a.example,https://b.example',
+    });
+    expect(sut.ICE_HOST_ADDRESSES).toEqual(['127.0.0.1', '10.0.0.5']);
+    expect(sut.ICE_PORT_RANGE).toEqual([40000, 40999]);
+    expect(sut.ICE_SERVERS).toEqual([{ urls: 'stun:stun.example.org:3478' }]);
+    expect(sut.ALLOWED_ORIGINS).toEqual(['https://a.example', 'https://b.example']);
+  });
+
+  it('names every bad variable at once', () => {
+    let error: unknown;
+    try {
+      loadConfig({ PORT: 'eighty', ICE_PORT_RANGE: '5-4', ICE_SERVERS: 'nope', LOG_LEVEL: 'loud' });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const problems = (error as ConfigError).problems.join('\n');
+    for (const name of ['PORT', 'ICE_PORT_RANGE', 'ICE_SERVERS', 'LOG_LEVEL']) {
+      expect(problems).toContain(name);
+    }
+  });
+
+  it('refuses the openai engine without a key or base URL', () => {
+    expect(() => loadConfig({ TRANSCRIPTION_ENGINE: 'openai' })).toThrow(/OPENAI_API_KEY/);
+    expect(loadConfig({ TRANSCRIPTION_ENGINE: 'openai', OPENAI_API_KEY: 'k' }).OPENAI_API_KEY).toBe(
+      'k',
+    );
+  });
+
+  it('treats empty variables as unset', () => {
+    expect(loadConfig({ OPENAI_BASE_URL: '', ICE_PORT_RANGE: '' }).OPENAI_BASE_URL).toBeUndefined();
+  });
+});

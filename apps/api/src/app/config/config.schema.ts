@@ -1,0 +1,114 @@
+import { isIP } from 'node:net';
+import { z } from 'zod';
+import { IceServerSchema, LanguageCodeSchema } from '@whisperstream/shared-types';
+
+const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+
+const csv = z.string().transform((value) =>
+  value
+    .split(',')
+    .map((item) => item.trim())
+    .filter(Boolean),
+);
+
+const jsonArrayOfIceServers = z.string().transform((value, ctx) => {
+  try {
+    return z.array(IceServerSchema).parse(JSON.parse(value));
+  } catch {
+    ctx.addIssue({
+      code: 'custom',
+      message: 'must be a JSON array of RTCIceServer, e.g. [{"urls":"stun:stun.example.org"}]',
+    });
+    return z.NEVER;
+  }
+});
+
+const portRange = z.string().transform((value, ctx): [number, number] => {
+  const match = /^(\d{1,5})-(\d{1,5})$/.exec(value.trim());
+  const min = Number(match?.[1]);
+  const max = Number(match?.[2]);
+  if (!match || min < 1024 || max > 65535 || min >= max) {
+    ctx.addIssue({ code: 'custom', message: 'must be "MIN-MAX" with 1024 <= MIN < MAX <= 65535' });
+    return z.NEVER;
+  }
+  return [min, max];
+});
+
+const emptyAsUndefined = (value: unknown) => (value === '' ? undefined : value);
+
+/** Every environment variable the server reads, with its default. */
+export const EnvSchema = z.object({
+  PORT: int(0, 65535).default(3000),
+  HOST: z.string().min(1).default('0.0.0.0'),
+  ICE_SERVERS: jsonArrayOfIceServers.default([]),
+  ICE_HOST_ADDRESSES: csv
+    .refine(
+      (list) => list.every((ip) => isIP(ip) !== 0),
+      'must be a comma-separated list of IP addresses',
+    )
+    .default([]),
+  ICE_PORT_RANGE: z.preprocess(emptyAsUndefined, portRange.optional()),
+  TRANSCRIPTION_ENGINE: z.enum(['auto', 'openai']).default('auto'),
+  OPENAI_API_KEY: z.preprocess(emptyAsUndefined, z.string().optional()),
+  OPENAI_BASE_URL: z.preprocess(emptyAsUndefined, z.url().optional()),
+  OPENAI_TRANSCRIPTION_MODEL: z.string().min(1).default('whisper-1'),
+  OPENAI_TIMEOUT_MS: int(100, 600_000).default(30_000),
+  OPENAI_MAX_RETRIES: int(0, 10).default(2),
+  TRANSCRIPTION_LANGUAGE: z.preprocess(emptyAsUndefined, LanguageCodeSchema.optional()),
+  TRANSCRIPTION_CONCURRENCY: int(1, 256).default(8),
+  SESSION_TRANSCRIPTION_CONCURRENCY: int(1, 16).default(2),
+  SEGMENTATION: z.enum(['fixed']).default('fixed'),
+  FIXED_CHUNK_MS: int(500, 30_000).default(3000),
+  MAX_SESSIONS: int(1, 100_000).default(50),
+  SESSION_RATE_LIMIT_PER_MINUTE: int(1, 1_000_000).default(60),
+  ALLOWED_ORIGINS: csv.default([]),
+  OFFER_TIMEOUT_MS: int(1000, 600_000).default(30_000),
+  CONNECT_TIMEOUT_MS: int(1000, 600_000).default(20_000),
+  RTP_TIMEOUT_MS: int(1000, 600_000).default(30_000),
+  WS_GRACE_MS: int(0, 600_000).default(10_000),
+  SESSION_RETENTION_MS: int(0, 86_400_000).default(600_000),
+  SHUTDOWN_TIMEOUT_MS: int(0, 600_000).default(10_000),
+  SSE_KEEPALIVE_MS: int(100, 600_000).default(15_000),
+  SSE_REPLAY_EVENTS: int(10, 100_000).default(1000),
+  WEB_ROOT: z.string().default('dist/apps/web/browser'),
+  LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
+});
+
+export type Env = z.infer<typeof EnvSchema>;
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/**
+ * Reads and validates the environment once. Every bad variable is named in the error.
+ * Variables that are set but empty count as unset.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv): Env {
+  const known = Object.keys(EnvSchema.shape);
+  const input: Record<string, string | undefined> = {};
+  for (const key of known) {
+    const value = env[key];
+    if (value !== undefined && value !== '') input[key] = value;
+  }
+  const result = EnvSchema.safeParse(input);
+  if (!result.success) {
+    throw new ConfigError(
+      result.error.issues.map((issue) => `${issue.path.join('.') || '(env)'}: ${issue.message}`),
+    );
+  }
+  const config = result.data;
+  if (
+    config.TRANSCRIPTION_ENGINE === 'openai' &&
+    !config.OPENAI_API_KEY &&
+    !config.OPENAI_BASE_URL
+  ) {
+    throw new ConfigError([
+      'TRANSCRIPTION_ENGINE: "openai" needs OPENAI_API_KEY (or OPENAI_BASE_URL for an OpenAI-compatible server)',
+    ]);
+  }
+  return config;
+}

@@ -1,0 +1,169 @@
+import { Injectable, Logger } from '@nestjs/common';
+import type { IceCandidateInit, SdpAnswer } from '@whisperstream/shared-types';
+import type { MediaStreamTrack, RTCPeerConnection } from 'werift';
+import { AudioPipelineService } from '../audio-pipeline/audio-pipeline.service';
+import { ApiError } from '../common/api-error';
+import { PeerConnectionFactory } from '../media/peer-connection.factory';
+import { looksLikeSdp, offersOpusAudio } from '../media/sdp';
+import type { Session } from '../sessions/session';
+import { SessionService } from '../sessions/sessions.service';
+
+/**
+ * Answers a session's offer with a werift peer connection, wires its audio track into the
+ * pipeline, and relays ICE candidates both ways through the session (trickle ICE).
+ */
+@Injectable()
+export class SignalingService {
+  readonly #logger = new Logger(SignalingService.name);
+
+  constructor(
+    private readonly peers: PeerConnectionFactory,
+    private readonly pipelines: AudioPipelineService,
+    private readonly sessions: SessionService,
+  ) {}
+
+  async answer(session: Session, sdp: string): Promise<SdpAnswer> {
+    if (!session.isOpen) throw new ApiError(409, 'session_closed', 'the session has ended');
+    if (session.offerAt !== undefined) {
+      throw new ApiError(
+        409,
+        'offer_already_received',
+        'this session already has an offer; create a new session',
+      );
+    }
+    if (!looksLikeSdp(sdp))
+      throw ApiError.badRequest('invalid_sdp', 'the offer is not a session description');
+    if (!offersOpusAudio(sdp)) {
+      throw ApiError.badRequest(
+        'no_audio',
+        'the offer has no audio m-line with Opus; WhisperStream needs Opus audio',
+      );
+    }
+    session.offerAt = Date.now();
+    const pc = this.peers.create();
+    const peer = { close: () => pc.close() };
+    session.attachPeer(peer);
+    this.#wire(session, pc);
+    try {
+      await pc.setRemoteDescription({ type: 'offer', sdp });
+      const transceiver = pc.getTransceivers().find((t) => t.kind === 'audio');
+      if (!transceiver?.codecs.some((c) => c.mimeType.toLowerCase() === 'audio/opus')) {
+        throw ApiError.badRequest('no_audio', 'no Opus audio could be negotiated from the offer');
+      }
+      transceiver.setDirection('recvonly');
+      session.remoteDescriptionSet((candidate) => void this.#addCandidate(session, pc, candidate));
+      const answer = await pc.createAnswer();
+      await pc.setLocalDescription(answer);
+      const local = pc.localDescription;
+      if (!local) throw new Error('werift produced no local description');
+      this.#logger.log({ msg: 'offer answered', sessionId: session.id });
+      return { type: 'answer', sdp: local.sdp };
+    } catch (error) {
+      // The offer could not be used: undo it so that the client may try again; nothing else is lost.
+      session.detachPeer(peer);
+      session.resetOffer();
+      await pc.close().catch(() => undefined);
+      if (error instanceof ApiError) throw error;
+      this.#logger.warn({ msg: 'offer refused', sessionId: session.id, error: String(error) });
+      throw ApiError.badRequest(
+        'invalid_sdp',
+        'the offer could not be applied: it is not a valid SDP offer',
+      );
+    }
+  }
+
+  #wire(session: Session, pc: RTCPeerConnection): void {
+    const started = session.offerAt ?? Date.now();
+    pc.onIceCandidate.subscribe((candidate) => {
+      if (candidate) {
+        const { candidate: line, sdpMid, sdpMLineIndex, usernameFragment } = candidate.toJSON();
+        session.send({
+          type: 'candidate',
+          candidate: { candidate: line, sdpMid, sdpMLineIndex, usernameFragment },
+        });
+      } else {
+        session.send({ type: 'end-of-candidates' });
+      }
+    });
+    pc.iceConnectionStateChange.subscribe((state) => {
+      this.#logger.debug({
+        msg: 'ice state',
+        sessionId: session.id,
+        state,
+        sinceOfferMs: Date.now() - started,
+      });
+    });
+    pc.connectionStateChange.subscribe((state) => {
+      this.#logger.log({
+        msg: 'peer state',
+        sessionId: session.id,
+        state,
+        sinceOfferMs: Date.now() - started,
+      });
+      if (state === 'connected' && session.connectedAt === undefined) {
+        session.connectedAt = Date.now();
+        session.setState('live');
+      } else if (state === 'failed') {
+        void this.sessions.close(session, {
+          reason: 'media_failed',
+          error: { code: 'media_failed', message: 'the media connection failed' },
+        });
+      }
+    });
+    pc.onTrack.subscribe((track) => this.#attachTrack(session, track));
+  }
+
+  #attachTrack(session: Session, track: MediaStreamTrack): void {
+    if (track.kind !== 'audio') return;
+    const payloadType = track.codec?.payloadType;
+    if (payloadType === undefined) {
+      this.#logger.warn({ msg: 'audio track without a negotiated codec', sessionId: session.id });
+      return;
+    }
+    const pipeline = this.pipelines.create(payloadType, {
+      speechStart: (segmentId, startMs) =>
+        session.stream.emit({ type: 'speech-start', data: { segmentId, startMs } }),
+      utterance: (utterance) => session.transcriber.submit(utterance),
+    });
+    session.attachPipeline({
+      end: () => {
+        pipeline.end();
+        this.#logger.log({ msg: 'audio pipeline ended', sessionId: session.id, ...pipeline.stats });
+      },
+    });
+    track.onReceiveRtp.subscribe((rtp) => {
+      session.lastRtpAt = Date.now();
+      pipeline.push(rtp);
+    });
+  }
+
+  async #addCandidate(
+    session: Session,
+    pc: RTCPeerConnection,
+    candidate: IceCandidateInit | null,
+  ): Promise<void> {
+    try {
+      if (candidate === null) {
+        await pc.addIceCandidate(null);
+      } else {
+        await pc.addIceCandidate({
+          candidate: candidate.candidate,
+          sdpMid: candidate.sdpMid ?? undefined,
+          sdpMLineIndex: candidate.sdpMLineIndex ?? undefined,
+          usernameFragment: candidate.usernameFragment ?? undefined,
+        });
+      }
+    } catch (error) {
+      this.#logger.debug({
+        msg: 'remote candidate refused',
+        sessionId: session.id,
+        error: String(error),
+      });
+      session.send({
+        type: 'error',
+        code: 'invalid_candidate',
+        message: 'an ICE candidate could not be used',
+      });
+    }
+  }
+}

@@ -1,0 +1,56 @@
+import type { EngineInfo } from '@whisperstream/shared-types';
+
+export interface TranscriptionRequest {
+  /** A complete 16 kHz mono PCM16 WAV file. */
+  wav: Buffer;
+  durationMs: number;
+  /** ISO-639-1, or undefined to let the engine detect it. */
+  language?: string;
+}
+
+export interface TranscriptionResult {
+  text: string;
+  language?: string;
+}
+
+/** A speech-to-text engine. One folder per engine implements it. */
+export interface TranscriptionEngine {
+  readonly info: EngineInfo;
+  transcribe(request: TranscriptionRequest, signal: AbortSignal): Promise<TranscriptionResult>;
+}
+
+/** DI token for the engine in use (chosen at boot from the configuration). */
+export const TRANSCRIPTION_ENGINE = Symbol('TRANSCRIPTION_ENGINE');
+
+/** An engine failure, named, saying whether trying again later may work. */
+export class EngineError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly retryable: boolean,
+  ) {
+    super(message);
+    this.name = 'EngineError';
+  }
+}
+
+export class EngineUnavailableError extends EngineError {
+  constructor(message: string) {
+    super('engine_unavailable', message, true);
+    this.name = 'EngineUnavailableError';
+  }
+}
+
+export class EngineTimeoutError extends EngineError {
+  constructor(message: string) {
+    super('engine_timeout', message, true);
+    this.name = 'EngineTimeoutError';
+  }
+}
+
+export class EngineRejectedError extends EngineError {
+  constructor(message: string) {
+    super('engine_rejected', message, false);
+    this.name = 'EngineRejectedError';
+  }
+}

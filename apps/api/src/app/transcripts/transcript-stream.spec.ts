@@ -1,0 +1,56 @@
+import { firstValueFrom, toArray } from 'rxjs';
+import type { TranscriptEvent } from '@whisperstream/shared-types';
+import { TranscriptStream } from './transcript-stream';
+
+const final = (segmentId: number, text: string) =>
+  ({
+    type: 'final',
+    data: {
+      segmentId,
+      text,
+      startMs: segmentId * 1000,
+      endMs: segmentId * 1000 + 900,
+      latencyMs: 5,
+      engine: 'e',
+    },
+  }) as const;
+
+describe(TranscriptStream.name, () => {
+  it('numbers events from 1, rising by one', () => {
+    const sut = new TranscriptStream();
+    const ids = [
+      sut.emit(final(0, 'a')),
+      sut.emit(final(1, 'b')),
+      sut.emit({ type: 'end', data: {} }),
+    ].map((e) => e?.id);
+    expect(ids).toEqual([1, 2, 3]);
+  });
+
+  it('replays after Last-Event-ID and then goes on live, with no gap or duplicate', async () => {
+    const sut = new TranscriptStream();
+    sut.emit(final(0, 'a'));
+    sut.emit(final(1, 'b'));
+    sut.emit(final(2, 'c'));
+    const received = firstValueFrom(sut.events$(1).pipe(toArray()));
+    sut.emit(final(3, 'd'));
+    sut.end();
+    expect((await received).map((e: TranscriptEvent) => e.id)).toEqual([2, 3, 4, 5]);
+  });
+
+  it('serves the whole buffered history to a subscriber that comes after the end', async () => {
+    const sut = new TranscriptStream();
+    sut.emit(final(0, 'a'));
+    sut.end();
+    const all = await firstValueFrom(sut.events$().pipe(toArray()));
+    expect(all.map((e) => e.type)).toEqual(['final', 'end']);
+    expect(sut.emit(final(1, 'late'))).toBeUndefined();
+  });
+
+  it('bounds the replay buffer but keeps every final line for export', () => {
+    const sut = new TranscriptStream(10);
+    for (let i = 0; i < 25; i++) sut.emit(final(i, `line ${i}`));
+    expect(sut.lines).toHaveLength(25);
+    expect(sut.hasGapAfter(0)).toBe(true);
+    expect(sut.hasGapAfter(15)).toBe(false);
+  });
+});

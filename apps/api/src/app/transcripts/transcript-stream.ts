@@ -1,0 +1,80 @@
+import { concat, defer, from, Observable, Subject } from 'rxjs';
+import type {
+  FinalEventData,
+  TranscriptEvent,
+  TranscriptEventInit,
+  TranscriptLine,
+} from '@whisperstream/shared-types';
+
+/**
+ * One session's events: numbered from 1, kept in a bounded buffer for `Last-Event-ID`
+ * replay, multicast live to every subscriber, and ended once with `end`. The final lines
+ * are kept whole (they are the transcript).
+ */
+export class TranscriptStream {
+  readonly #events: TranscriptEvent[] = [];
+  readonly #live = new Subject<TranscriptEvent>();
+  readonly #lines: TranscriptLine[] = [];
+  #nextId = 1;
+  #ended = false;
+
+  constructor(private readonly replayLimit = 1000) {}
+
+  get ended(): boolean {
+    return this.#ended;
+  }
+
+  get lastId(): number {
+    return this.#nextId - 1;
+  }
+
+  get lines(): readonly TranscriptLine[] {
+    return this.#lines;
+  }
+
+  /** Numbers and publishes an event. Events after `end` are ignored. */
+  emit(init: TranscriptEventInit): TranscriptEvent | undefined {
+    if (this.#ended) return undefined;
+    const event = { ...init, id: this.#nextId++ } as TranscriptEvent;
+    if (event.type === 'final') this.#lines.push(toLine(event.data));
+    this.#events.push(event);
+    if (this.#events.length > this.replayLimit) this.#events.shift();
+    if (event.type === 'end') this.#ended = true;
+    this.#live.next(event);
+    if (this.#ended) this.#live.complete();
+    return event;
+  }
+
+  /** Publishes `end` (once) and completes every subscriber. */
+  end(): void {
+    this.emit({ type: 'end', data: {} });
+  }
+
+  /**
+   * Every event after `afterId` that is still buffered, then the live ones, with no gap and
+   * no duplicate: the replay and the subscription happen in the same synchronous step.
+   */
+  events$(afterId = 0): Observable<TranscriptEvent> {
+    return defer(() => {
+      const replay = from(this.#events.filter((event) => event.id > afterId));
+      return this.#ended ? replay : concat(replay, this.#live);
+    });
+  }
+
+  /** Whether a replay from `afterId` would miss events that fell out of the buffer. */
+  hasGapAfter(afterId: number): boolean {
+    const oldest = this.#events[0]?.id ?? this.#nextId;
+    return afterId < oldest - 1;
+  }
+}
+
+function toLine(data: FinalEventData): TranscriptLine {
+  return {
+    segmentId: data.segmentId,
+    text: data.text,
+    startMs: data.startMs,
+    endMs: data.endMs,
+    latencyMs: data.latencyMs,
+    engine: data.engine,
+  };
+}
