@@ -1,0 +1,6 @@
+export * from './lib/wav';
+export * from './lib/opus';
+export * from './lib/api-client';
+export * from './lib/sse';
+export * from './lib/raw-ws';
+export * from './lib/streamer';
