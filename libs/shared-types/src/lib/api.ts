@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** Largest SDP the server accepts; real audio-only offers are 2-6 KiB. */
 export const MAX_SDP_LENGTH = 32 * 1024;

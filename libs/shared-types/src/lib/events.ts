@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { EngineInfoSchema } from './api';
 
 export const SessionStateSchema = z.enum(['waiting-for-media', 'live', 'closing', 'closed']);

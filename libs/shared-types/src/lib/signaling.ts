@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** Largest WebSocket message either side sends; a candidate line is < 300 bytes. */
 export const MAX_WS_MESSAGE_BYTES = 16 * 1024;

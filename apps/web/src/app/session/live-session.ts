@@ -1,0 +1,314 @@
+import { computed, inject, Injectable, signal } from '@angular/core';
+import { takeUntilDestroyed } from '@angular/core/rxjs-interop';
+import {
+  EngineInfo,
+  SessionState,
+  TranscriptEvent,
+  TranscriptFormat,
+} from '@whisperstream/shared-types';
+import { Microphone } from '../capture/microphone';
+import { EventStream } from '../connection/event-stream';
+import { HttpError } from '../connection/http';
+import { SessionGrant, SignalingClient, SignalingEvent } from '../connection/signaling-client';
+import { BROWSER_APIS } from '../shared/browser-apis';
+import { Preferences } from '../shared/preferences';
+import { TranscriptAccess, TranscriptExport } from '../transcript/transcript-export';
+import { TranscriptStore } from '../transcript/transcript-store';
+import {
+  Notice,
+  noticeForEngineError,
+  noticeForError,
+  noticeForServerMessage,
+  NOTICES,
+} from './notices';
+
+/** What the person sees: idle -> connecting -> live -> stopping -> ended (-> connecting ...). */
+export type LiveState = 'idle' | 'connecting' | 'live' | 'stopping' | 'ended';
+
+export const AUTO_LANGUAGE = 'auto';
+/** From Start until audio flows; ICE over UDP normally takes well under a second. */
+export const CONNECT_TIMEOUT_MS = 20_000;
+/** After Stop, how long the last lines may take to arrive before the page stops waiting. */
+export const END_TIMEOUT_MS = 15_000;
+
+/**
+ * One transcription session from the person's point of view: ties the microphone, the signaling
+ * client, the event stream and the transcript together, and says in words what went wrong.
+ */
+@Injectable({ providedIn: 'root' })
+export class LiveSession {
+  readonly #apis = inject(BROWSER_APIS);
+  readonly #prefs = inject(Preferences);
+  readonly #mic = inject(Microphone);
+  readonly #signaling = inject(SignalingClient);
+  readonly #stream = inject(EventStream);
+  readonly #transcript = inject(TranscriptStore);
+  readonly #export = inject(TranscriptExport);
+
+  readonly state = signal<LiveState>('idle');
+  readonly engine = signal<EngineInfo | null>(null);
+  readonly serverState = signal<SessionState | null>(null);
+  readonly notice = signal<Notice | null>(null);
+  readonly language = signal(this.#prefs.get('language') ?? AUTO_LANGUAGE);
+  /** The last session's id and token: downloads keep working after it ended. */
+  readonly access = signal<TranscriptAccess | null>(null);
+
+  readonly running = computed(() => ['connecting', 'live', 'stopping'].includes(this.state()));
+  readonly canStart = computed(() => this.state() === 'idle' || this.state() === 'ended');
+  readonly canStop = computed(() => this.state() === 'connecting' || this.state() === 'live');
+
+  #generation = 0;
+  #grant: SessionGrant | null = null;
+  #connectTimer: ReturnType<typeof setTimeout> | null = null;
+  #endWaiter: (() => void) | null = null;
+
+  constructor() {
+    this.#stream.events$.pipe(takeUntilDestroyed()).subscribe((event) => this.#onEvent(event));
+    this.#stream.lost$.pipe(takeUntilDestroyed()).subscribe(() => {
+      if (this.running()) {
+        void this.#fail(NOTICES.streamLost);
+      }
+    });
+    this.#stream.resumed$.pipe(takeUntilDestroyed()).subscribe(() => void this.#catchUp());
+    this.#signaling.events$
+      .pipe(takeUntilDestroyed())
+      .subscribe((event) => this.#onSignaling(event));
+    this.#mic.ended$.pipe(takeUntilDestroyed()).subscribe(() => {
+      if (this.running()) {
+        this.#raise(NOTICES.micEnded);
+      }
+    });
+  }
+
+  setLanguage(code: string): void {
+    this.language.set(code);
+    this.#prefs.set('language', code);
+  }
+
+  async start(): Promise<void> {
+    if (!this.canStart()) {
+      return;
+    }
+    const generation = ++this.#generation;
+    this.state.set('connecting');
+    this.notice.set(null);
+    this.engine.set(null);
+    this.serverState.set(null);
+    this.access.set(null);
+    this.#transcript.reset();
+    try {
+      const stream = await this.#mic.acquire();
+      if (generation !== this.#generation) {
+        return;
+      }
+      const language = this.language();
+      const grant = await this.#signaling.createSession(
+        language === AUTO_LANGUAGE ? null : language,
+      );
+      if (generation !== this.#generation) {
+        await this.#signaling.deleteSession(grant); // Stop was pressed while it was being created
+        return;
+      }
+      this.#grant = grant;
+      this.access.set({ sessionId: grant.sessionId, token: grant.token });
+      this.#stream.open(grant.sessionId, grant.token);
+      this.#connectTimer = setTimeout(() => {
+        if (generation === this.#generation && this.state() === 'connecting') {
+          void this.#fail(NOTICES.connectionTimeout);
+        }
+      }, CONNECT_TIMEOUT_MS);
+      const [track] = stream.getAudioTracks();
+      await this.#signaling.connect(grant, track, stream);
+    } catch (error) {
+      if (generation === this.#generation) {
+        await this.#fail(noticeForError(error, this.#apis.now()));
+      }
+    }
+  }
+
+  /** Says bye, then waits for the server's last lines and its `end`. */
+  async stop(): Promise<void> {
+    if (!this.canStop()) {
+      return;
+    }
+    const generation = ++this.#generation;
+    this.state.set('stopping');
+    this.#clearConnectTimer();
+    this.#mic.release();
+    const waitForEnd = this.#grant !== null ? this.#waitForEnd() : Promise.resolve();
+    await this.#signaling.close({ sayBye: true });
+    await waitForEnd;
+    if (generation === this.#generation) {
+      this.#finish();
+    }
+  }
+
+  async download(format: TranscriptFormat): Promise<void> {
+    const access = this.access();
+    if (!access) {
+      return;
+    }
+    try {
+      await this.#export.download(access, format);
+    } catch (error) {
+      const gone = error instanceof HttpError && [404, 410].includes(error.status);
+      this.#raise(gone ? NOTICES.transcriptGone : noticeForError(error, this.#apis.now()));
+    }
+  }
+
+  async copy(): Promise<boolean> {
+    try {
+      await this.#export.copy(this.#transcript.text());
+      return true;
+    } catch {
+      this.#raise(NOTICES.copyFailed);
+      return false;
+    }
+  }
+
+  /** Shows what went wrong outside a session (e.g. testing the microphone). */
+  report(error: unknown): void {
+    this.#raise(noticeForError(error, this.#apis.now()));
+  }
+
+  dismissNotice(): void {
+    this.notice.set(null);
+  }
+
+  #onEvent(event: TranscriptEvent): void {
+    this.#transcript.apply(event);
+    switch (event.type) {
+      case 'session':
+        this.engine.set(event.data.engine);
+        this.serverState.set(event.data.state);
+        if (event.data.state === 'live') {
+          this.#markLive();
+        } else if (
+          (event.data.state === 'closing' || event.data.state === 'closed') &&
+          this.canStop()
+        ) {
+          this.#serverClosed();
+        }
+        break;
+      case 'final':
+        if (this.notice()?.code === 'engine-retrying') {
+          this.notice.set(null); // the engine recovered
+        }
+        break;
+      case 'error':
+        this.#raise(noticeForEngineError(event.data));
+        break;
+      case 'end':
+        if (this.#endWaiter) {
+          this.#endWaiter();
+        } else if (this.running()) {
+          if (this.state() !== 'stopping') {
+            this.#raise(NOTICES.sessionClosedByServer);
+          }
+          void this.#signaling.close({ sayBye: false });
+          this.#mic.release();
+          this.#finish();
+        }
+        break;
+    }
+  }
+
+  #onSignaling(event: SignalingEvent): void {
+    switch (event.type) {
+      case 'connection-state':
+        if (event.state === 'connected') {
+          this.#markLive();
+        } else if (event.state === 'failed' && this.canStop()) {
+          void this.#fail(NOTICES.connectionFailed);
+        }
+        break;
+      case 'server-error':
+        if (this.running()) {
+          this.#raise(noticeForServerMessage(event.code, event.message));
+        }
+        break;
+      case 'socket-closed':
+        break; // trickle ICE is over once connected; the diagnostics panel shows it
+    }
+  }
+
+  /** The server is closing the session on its own: the last lines and `end` follow. */
+  #serverClosed(): void {
+    this.#raise(NOTICES.sessionClosedByServer);
+    this.state.set('stopping');
+    this.#clearConnectTimer();
+    this.#mic.release();
+    void this.#signaling.close({ sayBye: false });
+  }
+
+  #markLive(): void {
+    if (this.state() === 'connecting') {
+      this.#clearConnectTimer();
+      this.state.set('live');
+    }
+  }
+
+  async #fail(notice: Notice): Promise<void> {
+    ++this.#generation;
+    this.#raise(notice);
+    this.#clearConnectTimer();
+    this.#mic.release();
+    this.#stream.close();
+    const hadSession = this.#grant !== null;
+    await this.#signaling.close({ sayBye: true });
+    this.#grant = null;
+    this.state.set(hadSession ? 'ended' : 'idle');
+  }
+
+  #finish(): void {
+    this.#clearConnectTimer();
+    this.#stream.close();
+    this.#endWaiter = null;
+    const hadSession = this.#grant !== null;
+    this.#grant = null;
+    this.state.set(hadSession ? 'ended' : 'idle');
+  }
+
+  #waitForEnd(): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(() => done(), END_TIMEOUT_MS);
+      const done = () => {
+        clearTimeout(timer);
+        this.#endWaiter = null;
+        resolve();
+      };
+      this.#endWaiter = done;
+    });
+  }
+
+  /** After a reconnect without `Last-Event-ID`, lines from the gap come from the transcript. */
+  async #catchUp(): Promise<void> {
+    const access = this.access();
+    if (!access) {
+      return;
+    }
+    try {
+      const transcript = await this.#export.fetchJson(access);
+      for (const line of transcript.lines) {
+        this.#transcript.addFinal(line); // lines already shown are skipped
+      }
+    } catch {
+      // the live stream is back; a missed line will be in the downloads
+    }
+  }
+
+  /** Shows a notice; a warning never hides an error that is still on screen. */
+  #raise(notice: Notice): void {
+    if (this.notice()?.severity === 'error' && notice.severity !== 'error') {
+      return;
+    }
+    this.notice.set(notice);
+  }
+
+  #clearConnectTimer(): void {
+    if (this.#connectTimer !== null) {
+      clearTimeout(this.#connectTimer);
+      this.#connectTimer = null;
+    }
+  }
+}

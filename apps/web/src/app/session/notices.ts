@@ -1,0 +1,250 @@
+import { ErrorEventData } from '@whisperstream/shared-types';
+import { InsecureContextError } from '../capture/microphone';
+import { HttpError, ProtocolError, ServerUnreachableError } from '../connection/http';
+import { formatTimeOfDay } from '../transcript/transcript-format';
+
+export type NoticeSeverity = 'error' | 'warning' | 'info';
+
+/** One plain-language message for the person: what happened and what to do. */
+export interface Notice {
+  /** Stable, for tests and for replacing a notice of the same kind. */
+  code: string;
+  severity: NoticeSeverity;
+  message: string;
+}
+
+/** Maps anything thrown while starting, stopping or downloading to a message. */
+export function noticeForError(error: unknown, nowMs: number): Notice {
+  if (error instanceof InsecureContextError) {
+    return {
+      code: 'insecure-context',
+      severity: 'error',
+      message:
+        'This browser only allows the microphone on secure pages. Open WhisperStream over https://, or as http://localhost on the machine running it.',
+    };
+  }
+  switch (errorName(error)) {
+    case 'NotAllowedError':
+    case 'SecurityError':
+      return {
+        code: 'mic-denied',
+        severity: 'error',
+        message:
+          'Microphone access is blocked. Allow the microphone for this site (the icon in the address bar, or your browser’s site settings), then press Start again.',
+      };
+    case 'NotFoundError':
+    case 'OverconstrainedError':
+      return {
+        code: 'mic-missing',
+        severity: 'error',
+        message:
+          'No microphone was found. Plug one in or choose another one in the Microphone list, then press Start again.',
+      };
+    case 'NotReadableError':
+    case 'AbortError':
+      return {
+        code: 'mic-busy',
+        severity: 'error',
+        message:
+          'The microphone could not be opened; another app may be using it. Close that app or choose another microphone, then press Start again.',
+      };
+  }
+  if (error instanceof ServerUnreachableError) {
+    return serverUnreachable();
+  }
+  if (error instanceof HttpError) {
+    return noticeForHttpError(error, nowMs);
+  }
+  if (error instanceof ProtocolError) {
+    return {
+      code: 'protocol',
+      severity: 'error',
+      message:
+        'The server answered in a way this page does not understand; the page may be older than the server. Reload the page and press Start again.',
+    };
+  }
+  const detail = error instanceof Error && error.message ? ` (${error.message})` : '';
+  return {
+    code: 'unexpected',
+    severity: 'error',
+    message: `Something went wrong${detail}. Press Start to try again; reload the page if it keeps happening.`,
+  };
+}
+
+export function noticeForHttpError(error: HttpError, nowMs: number): Notice {
+  const retry = error.retryAfterSeconds;
+  switch (error.status) {
+    case 503:
+      if (error.code === 'shutting_down') {
+        return {
+          code: 'server-restarting',
+          severity: 'error',
+          message: `The server is restarting. ${
+            retry !== null ? retryText(retry, nowMs) : 'Wait a moment, then press Start again.'
+          }`,
+        };
+      }
+      if (error.code === 'no_engine') {
+        return {
+          code: 'no-engine',
+          severity: 'error',
+          message:
+            'The server has no working transcription engine, so it cannot take sessions. Whoever runs it can see why at /readyz; press Start again once it is fixed.',
+        };
+      }
+      if (retry !== null) {
+        return {
+          code: 'session-limit',
+          severity: 'error',
+          message: `The server is busy: it has reached its limit of live sessions. ${retryText(retry, nowMs)}`,
+        };
+      }
+      return {
+        code: 'server-busy',
+        severity: 'error',
+        message:
+          'The server cannot take a session right now (busy, or its transcription engine is not ready). Wait a moment, then press Start again.',
+      };
+    case 429:
+      return {
+        code: 'rate-limited',
+        severity: 'error',
+        message: `Too many sessions were started from here in a short time. ${
+          retry !== null ? retryText(retry, nowMs) : 'Wait a minute, then press Start again.'
+        }`,
+      };
+    case 502:
+    case 504:
+      return serverUnreachable();
+    case 401:
+    case 403:
+    case 404:
+    case 410:
+      return {
+        code: 'session-rejected',
+        severity: 'error',
+        message:
+          'The server no longer accepts this session (it may have expired or been closed). Press Start to begin a new one.',
+      };
+  }
+  if (error.status >= 500) {
+    return {
+      code: 'server-error',
+      severity: 'error',
+      message: `The server had a problem (${error.message}). Press Start to try again; if it keeps happening, the server’s logs will say why.`,
+    };
+  }
+  return {
+    code: 'request-rejected',
+    severity: 'error',
+    message: `The server refused the request (${error.message}). Reload the page and press Start again.`,
+  };
+}
+
+/** An `error` event from the transcript stream. */
+export function noticeForEngineError(data: ErrorEventData): Notice {
+  if (data.retryable) {
+    return {
+      code: 'engine-retrying',
+      severity: 'warning',
+      message: `The transcription engine is having trouble (${data.message}). Keep talking: your speech is kept, and its lines will still arrive when the engine recovers.`,
+    };
+  }
+  const part =
+    data.segmentId !== undefined ? 'Part of what you said could not be transcribed. ' : '';
+  return {
+    code: 'engine-failed',
+    severity: 'error',
+    message: `The transcription engine failed (${data.message}). ${part}Press Stop, then Start to try again.`,
+  };
+}
+
+export const NOTICES = {
+  sessionClosedByServer: {
+    code: 'session-closed',
+    severity: 'error',
+    message:
+      'The server closed this session (a time limit, or a restart). Your transcript stays here and can still be downloaded; press Start to begin a new one.',
+  },
+  connectionFailed: {
+    code: 'connection-failed',
+    severity: 'error',
+    message:
+      'The audio connection to the server failed. Check that your network or firewall allows WebRTC (UDP) traffic, then press Start to try again.',
+  },
+  connectionTimeout: {
+    code: 'connection-timeout',
+    severity: 'error',
+    message:
+      'The audio connection could not be set up in time. Check that your network or firewall allows WebRTC (UDP) traffic, then press Start to try again.',
+  },
+  streamLost: {
+    code: 'stream-lost',
+    severity: 'error',
+    message:
+      'The live text stopped arriving and could not reconnect. Check your connection, then press Stop and Start. Downloads still contain everything the server transcribed.',
+  },
+  micEnded: {
+    code: 'mic-ended',
+    severity: 'error',
+    message:
+      'The microphone stopped (unplugged, or taken by another app). Press Stop, choose a microphone, then press Start.',
+  },
+  copyFailed: {
+    code: 'copy-failed',
+    severity: 'warning',
+    message: 'This browser did not allow copying. Use “Download TXT” instead.',
+  },
+  transcriptGone: {
+    code: 'transcript-gone',
+    severity: 'error',
+    message:
+      'The server no longer has this transcript (sessions are kept for a limited time). Use Copy to keep what is on screen.',
+  },
+} as const satisfies Record<string, Notice>;
+
+/** A message from the server over the signaling socket. */
+export function noticeForServerMessage(code: string, message: string): Notice {
+  return {
+    code: `server-${code}`,
+    severity: 'warning',
+    message: `The server reported a problem with the connection: ${message}`,
+  };
+}
+
+function serverUnreachable(): Notice {
+  return {
+    code: 'server-unreachable',
+    severity: 'error',
+    message:
+      'The WhisperStream server cannot be reached. Check that it is running and that you are online, then press Start again.',
+  };
+}
+
+function retryText(seconds: number, nowMs: number): string {
+  const at = formatTimeOfDay(new Date(nowMs + seconds * 1000));
+  return `Try again in ${describeDelay(seconds)} (at ${at}).`;
+}
+
+export function describeDelay(seconds: number): string {
+  if (seconds <= 1) {
+    return '1 second';
+  }
+  if (seconds < 60) {
+    return `${seconds} seconds`;
+  }
+  const minutes = Math.ceil(seconds / 60);
+  if (minutes < 60) {
+    return minutes === 1 ? 'about a minute' : `about ${minutes} minutes`;
+  }
+  const hours = Math.ceil(minutes / 60);
+  return hours === 1 ? 'about an hour' : `about ${hours} hours`;
+}
+
+function errorName(error: unknown): string | null {
+  if (typeof error === 'object' && error !== null && 'name' in error) {
+    const name = (error as { name: unknown }).name;
+    return typeof name === 'string' ? name : null;
+  }
+  return null;
+}
