@@ -14,6 +14,23 @@ async function main(): Promise<void> {
     throw error;
   }
   const app = await createServer(config);
+  // SIGTERM/SIGINT: stop admitting, close every session (bounded), close the server, exit 0.
+  const shutdown = (signal: NodeJS.Signals) => {
+    const deadline = setTimeout(() => {
+      process.stderr.write(`WhisperStream: shutdown after ${signal} took too long; exiting\n`);
+      process.exit(1);
+    }, config.SHUTDOWN_TIMEOUT_MS + 5000);
+    deadline.unref();
+    app.close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        process.stderr.write(`WhisperStream: shutdown failed: ${String(error)}\n`);
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGTERM', shutdown);
+  process.once('SIGINT', shutdown);
   await app.listen(config.PORT, config.HOST);
   const address = app.getHttpServer().address();
   const port = typeof address === 'object' && address ? address.port : config.PORT;

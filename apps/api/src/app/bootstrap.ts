@@ -44,7 +44,6 @@ export async function createServer(config: Env): Promise<INestApplication> {
   } else {
     logger.warn({ msg: 'web app not built; serving the API only', webRoot }, 'Bootstrap');
   }
-  app.enableShutdownHooks(['SIGTERM', 'SIGINT']);
   return app;
 }
 

@@ -1,5 +1,5 @@
 import { isIP } from 'node:net';
-import { z } from 'zod';
+import * as z from 'zod';
 import { IceServerSchema, LanguageCodeSchema } from '@whisperstream/shared-types';
 
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
