@@ -1,0 +1,149 @@
+import { Logger } from '@nestjs/common';
+import type { TranscriptEvent } from '@whisperstream/shared-types';
+import { ApiError } from '../common/api-error';
+import type { AppConfig } from '../config/app-config';
+import { loadConfig } from '../config/config.schema';
+import type { TranscriptionEngine } from '../transcription/engine';
+import { TranscriptionService } from '../transcription/transcription.service';
+import { SessionService } from './sessions.service';
+
+const engine: TranscriptionEngine = {
+  info: { id: 'fake', model: 'm' },
+  transcribe: () => Promise.resolve({ text: 'hello' }),
+};
+
+function setup(env: Record<string, string> = {}) {
+  const config = loadConfig({ MAX_SESSIONS: '2', OFFER_TIMEOUT_MS: '30000', ...env }) as AppConfig;
+  const transcription = new TranscriptionService(config, { engine });
+  const sut = new SessionService(config, transcription);
+  return { sut, config };
+}
+
+const eventsOf = (events: TranscriptEvent[]) =>
+  events.map((e) => (e.type === 'session' ? `session:${e.data.state}` : e.type));
+
+describe(SessionService.name, () => {
+  beforeAll(() => Logger.overrideLogger(false));
+
+  it('issues an unguessable id and a separate token', () => {
+    const { sut } = setup();
+    const a = sut.create({});
+    const b = sut.create({});
+    expect(Buffer.from(a.session.id, 'base64url').length).toBeGreaterThanOrEqual(16);
+    expect(a.session.id).not.toEqual(b.session.id);
+    expect(a.token).not.toEqual(a.session.id);
+    expect(Buffer.from(a.token, 'base64url').length).toBe(32);
+  });
+
+  it('authenticates only the session’s own token', () => {
+    const { sut } = setup();
+    const { session, token } = sut.create({});
+    expect(sut.authenticate(session.id, token)).toBe(session);
+    expect(() => sut.authenticate(session.id, 'wrong')).toThrow(
+      expect.objectContaining({ status: 401 }),
+    );
+    expect(() => sut.authenticate(session.id, undefined)).toThrow(
+      expect.objectContaining({ status: 401 }),
+    );
+    expect(() => sut.authenticate('nope', token)).toThrow(expect.objectContaining({ status: 404 }));
+  });
+
+  it('refuses sessions over MAX_SESSIONS with 503 and Retry-After, and admits again after a close', async () => {
+    const { sut } = setup();
+    const first = sut.create({});
+    sut.create({});
+    let refused: unknown;
+    try {
+      sut.create({});
+    } catch (e) {
+      refused = e;
+    }
+    expect(refused).toBeInstanceOf(ApiError);
+    expect(refused).toMatchObject({
+      status: 503,
+      code: 'too_many_sessions',
+      headers: { 'Retry-After': '10' },
+    });
+    await sut.close(first.session, { reason: 'deleted' });
+    expect(sut.openCount).toBe(1);
+    expect(() => sut.create({})).not.toThrow();
+  });
+
+  it('closes once, however many times it is asked, ending the stream with end', async () => {
+    const { sut } = setup();
+    const { session } = sut.create({});
+    const events: TranscriptEvent[] = [];
+    session.stream.events$().subscribe((e) => events.push(e));
+    await Promise.all([
+      sut.close(session, { reason: 'deleted' }),
+      sut.close(session, { reason: 'bye' }),
+      session.close({ reason: 'bye', drainMs: 0 }),
+    ]);
+    expect(eventsOf(events)).toEqual([
+      'session:waiting-for-media',
+      'session:closing',
+      'session:closed',
+      'end',
+    ]);
+  });
+
+  it('reaps a session that got no offer in time, telling the client why', async () => {
+    const { sut, config } = setup();
+    const { session } = sut.create({});
+    const events: TranscriptEvent[] = [];
+    session.stream.events$().subscribe((e) => events.push(e));
+    sut.reap(session.createdAt + config.OFFER_TIMEOUT_MS - 1);
+    expect(session.isOpen).toBe(true);
+    sut.reap(session.createdAt + config.OFFER_TIMEOUT_MS + 1);
+    await session.close({ reason: 'bye', drainMs: 0 });
+    expect(events.find((e) => e.type === 'error')?.data).toMatchObject({
+      code: 'offer_timeout',
+      retryable: false,
+    });
+  });
+
+  it('reaps a connected session that stopped sending audio', () => {
+    const { sut, config } = setup();
+    const { session } = sut.create({});
+    session.offerAt = session.createdAt;
+    session.connectedAt = session.createdAt + 100;
+    session.lastRtpAt = session.createdAt + 1000;
+    sut.reap(session.lastRtpAt + config.RTP_TIMEOUT_MS - 1);
+    expect(session.isOpen).toBe(true);
+    sut.reap(session.lastRtpAt + config.RTP_TIMEOUT_MS + 1);
+    expect(session.isOpen).toBe(false);
+  });
+
+  it('reaps a session whose media never connected after the offer', () => {
+    const { sut, config } = setup();
+    const { session } = sut.create({});
+    session.offerAt = session.createdAt;
+    sut.reap(session.offerAt + config.CONNECT_TIMEOUT_MS + 1);
+    expect(session.isOpen).toBe(false);
+  });
+
+  it('gives a lost signaling socket a grace period before ending the session', () => {
+    const { sut, config } = setup();
+    const { session } = sut.create({});
+    const socket = { send: jest.fn(), close: jest.fn() };
+    session.attachSocket(socket);
+    session.detachSocket(socket);
+    const gone = session.socketGoneAt as number;
+    sut.reap(gone + config.WS_GRACE_MS - 1);
+    expect(session.isOpen).toBe(true);
+    session.attachSocket(socket); // came back in time
+    sut.reap(gone + config.WS_GRACE_MS + 1);
+    expect(session.isOpen).toBe(true);
+    session.detachSocket(socket);
+    sut.reap((session.socketGoneAt as number) + config.WS_GRACE_MS + 1);
+    expect(session.isOpen).toBe(false);
+  });
+
+  it('stops admitting and closes every open session on shutdown', async () => {
+    const { sut } = setup();
+    const { session } = sut.create({});
+    await sut.beforeApplicationShutdown();
+    expect(session.isOpen).toBe(false);
+    expect(() => sut.create({})).toThrow(expect.objectContaining({ code: 'shutting_down' }));
+  });
+});
