@@ -254,6 +254,27 @@ describe('bad input gets a clear error and loses nothing', () => {
     });
   });
 
+  describe('rate limiting', () => {
+    it('answers 429 with Retry-After past SESSION_RATE_LIMIT_PER_MINUTE', async () => {
+      const limited = await startServer({
+        OPENAI_API_KEY: API_KEY,
+        OPENAI_BASE_URL: fake.baseUrl,
+        SESSION_RATE_LIMIT_PER_MINUTE: '3',
+      });
+      try {
+        const limitedApi = new ApiClient(limited.baseUrl);
+        const statuses: number[] = [];
+        for (let i = 0; i < 3; i++) statuses.push((await limitedApi.createSession()).status);
+        const refused = await limitedApi.request('POST', '/api/sessions', { json: {} });
+        expect(statuses).toEqual([201, 201, 201]);
+        expect([refused.status, codeOf(refused)]).toEqual([429, 'rate_limited']);
+        expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
+      } finally {
+        await limited.stop();
+      }
+    });
+  });
+
   describe('configuration', () => {
     it('refuses to start with a bad variable, naming it', async () => {
       const { code, output } = await runServerToExit({ PORT: 'eighty', ICE_PORT_RANGE: '9-1' });
