@@ -285,13 +285,15 @@ describe('bad input gets a clear error and loses nothing', () => {
     });
 
     it('starts without an engine but is not ready, and says why', async () => {
-      const bare = await startServer({});
+      // auto, with no OpenAI settings and no offline model where it looks for one
+      const bare = await startServer({ SPHINX_MODEL_DIR: '/nonexistent' });
       try {
         const bareApi = new ApiClient(bare.baseUrl);
         const ready = await bareApi.readyz();
         expect(ready.status).toBe(503);
         expect(ready.data).toMatchObject({ status: 'not-ready', engine: null });
         expect(ready.data?.reason).toMatch(/OPENAI_API_KEY/);
+        expect(ready.data?.reason).toMatch(/apt-get install pocketsphinx/);
         const refused = await bareApi.createSession();
         expect([refused.status, !refused.ok && codeOf(refused)]).toEqual([503, 'no_engine']);
         expect((await bareApi.request('GET', '/healthz', {})).status).toBe(200);

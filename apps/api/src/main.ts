@@ -13,7 +13,16 @@ async function main(): Promise<void> {
     }
     throw error;
   }
-  const app = await createServer(config);
+  let app;
+  try {
+    app = await createServer(config);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`WhisperStream cannot start.\n${error.message}\n`);
+      process.exit(1);
+    }
+    throw error;
+  }
   // SIGTERM/SIGINT: stop admitting, close every session (bounded), close the server, exit 0.
   const shutdown = (signal: NodeJS.Signals) => {
     const deadline = setTimeout(() => {

@@ -17,6 +17,8 @@ export interface TranscriptionResult {
 export interface TranscriptionEngine {
   readonly info: EngineInfo;
   transcribe(request: TranscriptionRequest, signal: AbortSignal): Promise<TranscriptionResult>;
+  /** Frees what the engine holds (a process, a model); called once at shutdown. */
+  close?(): Promise<void>;
 }
 
 /** DI token for the engine in use (chosen at boot from the configuration). */

@@ -136,13 +136,15 @@ describe(SessionTranscriber.name, () => {
     expect(events[0]).toMatchObject({ type: 'final', data: { latencyMs: 250, engine: 'fake' } });
   });
 
-  it('publishes nothing for an empty result', async () => {
+  it('publishes an empty final for a segment that came to nothing', async () => {
     const { sut, engine, events } = setup();
     sut.submit(utterance(0));
     await tick();
     engine.calls[0].resolve({ text: '' });
     await tick();
-    expect(events).toEqual([]);
+    expect(events).toEqual([
+      { type: 'final', data: expect.objectContaining({ segmentId: 0, text: '' }) },
+    ]);
   });
 
   it('drain waits for running calls, then cancels what is left after the bound', async () => {

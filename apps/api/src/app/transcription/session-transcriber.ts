@@ -121,7 +121,8 @@ export class SessionTranscriber {
             segmentId,
           },
         });
-      } else if (outcome.result.text.length > 0) {
+      } else {
+        // An empty text is published too: it closes the segment for clients showing a placeholder.
         this.options.publish({
           type: 'final',
           data: {

@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import type { EngineInfo, TranscriptEventInit } from '@whisperstream/shared-types';
 import { AppConfig } from '../config/app-config';
 import { Semaphore } from '../common/semaphore';
@@ -9,7 +9,7 @@ import { SessionTranscriber } from './session-transcriber';
 
 /** Owns the engine in use and the limit on engine calls across all sessions. */
 @Injectable()
-export class TranscriptionService {
+export class TranscriptionService implements OnApplicationShutdown {
   readonly #logger = new Logger(TranscriptionService.name);
   readonly #globalSlots: Semaphore;
 
@@ -23,6 +23,11 @@ export class TranscriptionService {
     } else {
       this.#logger.warn({ msg: 'no transcription engine usable', reason: choice.reason });
     }
+  }
+
+  /** After every session has closed: the engine frees what it holds (processes, models). */
+  async onApplicationShutdown(): Promise<void> {
+    await this.choice.engine?.close?.();
   }
 
   get engineInfo(): EngineInfo | null {

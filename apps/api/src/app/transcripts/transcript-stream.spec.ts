@@ -53,4 +53,11 @@ describe(TranscriptStream.name, () => {
     expect(sut.hasGapAfter(0)).toBe(true);
     expect(sut.hasGapAfter(15)).toBe(false);
   });
+
+  it('leaves empty finals out of the transcript lines', () => {
+    const sut = new TranscriptStream();
+    sut.emit(final(0, 'a'));
+    sut.emit(final(1, '  '));
+    expect(sut.lines.map((l) => l.text)).toEqual(['a']);
+  });
 });

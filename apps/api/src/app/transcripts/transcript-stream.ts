@@ -32,11 +32,12 @@ export class TranscriptStream {
     return this.#lines;
   }
 
-  /** Numbers and publishes an event. Events after `end` are ignored. */
+  /** Numbers and publishes an event; a non-empty `final` also becomes a transcript line. Events after `end` are ignored. */
   emit(init: TranscriptEventInit): TranscriptEvent | undefined {
     if (this.#ended) return undefined;
     const event = { ...init, id: this.#nextId++ } as TranscriptEvent;
-    if (event.type === 'final') this.#lines.push(toLine(event.data));
+    if (event.type === 'final' && event.data.text.trim().length > 0)
+      this.#lines.push(toLine(event.data));
     this.#events.push(event);
     if (this.#events.length > this.replayLimit) this.#events.shift();
     if (event.type === 'end') this.#ended = true;
