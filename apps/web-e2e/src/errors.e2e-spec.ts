@@ -1,0 +1,177 @@
+import type { Browser } from 'playwright-core';
+import { ApiClient } from '@whisperstream/webrtc-client';
+import { AppPage } from './support/app-page';
+import { recordMetric } from './support/artifacts';
+import { launchChromium, MicClips } from './support/browser';
+import { CHROMIUM, describeWith } from './support/requirements';
+import { startStack, type Stack } from './support/stack';
+
+const LEADING_SILENCE_MS = 2000;
+const TRAILING_SILENCE_MS = 30_000;
+/** A dead server is noticed when ICE fails: about 17 s measured here. */
+const CRASH_NOTICED_WITHIN_MS = 45_000;
+
+describeWith(
+  [CHROMIUM],
+  'WhisperStream in Chromium: what the page says when things go wrong',
+  () => {
+    const clips = new MicClips();
+    const speech = () => clips.padded('librivox-0870.wav', LEADING_SILENCE_MS, TRAILING_SILENCE_MS);
+
+    let stack: Stack | undefined;
+    let browser: Browser | undefined;
+    let app: AppPage | undefined;
+
+    async function cleanUp(): Promise<void> {
+      await app?.close();
+      app = undefined;
+      await browser?.close();
+      browser = undefined;
+      await stack?.close();
+      stack = undefined;
+    }
+
+    afterAll(async () => {
+      await cleanUp();
+      clips.dispose();
+    });
+
+    /** Starts a session that is live and has shown a line. */
+    async function liveSession(): Promise<AppPage> {
+      stack = await startStack();
+      browser = await launchChromium({ fakeMicWav: speech() });
+      app = await AppPage.open(browser, stack.baseUrl);
+      await app.start.click();
+      await app.waitForState('live');
+      await app.finals.first().waitFor();
+      return app;
+    }
+
+    describe('when the server is stopped (SIGTERM) mid-session', () => {
+      let page: AppPage;
+      let linesBefore: string[];
+
+      beforeAll(async () => {
+        page = await liveSession();
+        linesBefore = await page.finalTexts();
+        await (stack as Stack).server.stop();
+        await page.waitForState('ended');
+        await page.banner.waitFor();
+        await page.screenshot('10-error-server-stopped');
+      });
+
+      afterAll(cleanUp);
+
+      it('ends the session with an error and keeps the transcript', async () => {
+        expect(await page.banner.getAttribute('data-severity')).toBe('error');
+        expect(await page.banner.getAttribute('role')).toBe('alert');
+        expect(await page.start.isEnabled()).toBe(true);
+        expect(await page.stop.isEnabled()).toBe(false);
+        const lines = await page.finalTexts();
+        expect(lines.slice(0, linesBefore.length)).toEqual(linesBefore);
+        expect(await page.page.getByTestId('download-txt').isEnabled()).toBe(true);
+      });
+
+      // KNOWN BUG in apps/web (reported to the lead): the server's closing `error` event
+      // (code server_shutdown, no segmentId) is shown as "The transcription engine failed (the
+      // server is shutting down). ... Press Stop, then Start", which blames the engine and points
+      // at a disabled button; it replaces the right "session-closed" notice. This test turns red
+      // once that is fixed: then change `it.failing` to `it`.
+      it.failing('says in plain words that the server closed the session', async () => {
+        expect(await page.banner.getAttribute('data-code')).toBe('session-closed');
+        expect(await page.banner.innerText()).toContain('The server closed this session');
+      });
+    });
+
+    describe('when the server process dies (SIGKILL) mid-session', () => {
+      let page: AppPage;
+      let noticedAfterMs: number;
+
+      beforeAll(async () => {
+        page = await liveSession();
+        const killedAt = Date.now();
+        (stack as Stack).server.process.kill('SIGKILL');
+        await page.waitForState('ended', CRASH_NOTICED_WITHIN_MS);
+        noticedAfterMs = Date.now() - killedAt;
+        await page.banner.waitFor();
+        await page.screenshot('11-error-server-crashed');
+      });
+
+      afterAll(cleanUp);
+
+      it('leaves the live state with an error and keeps the transcript', async () => {
+        const code = await page.banner.getAttribute('data-code');
+        recordMetric('browser-server-crash', { noticedAfterMs, code });
+        expect(['connection-failed', 'server-unreachable', 'stream-lost']).toContain(code);
+        expect(await page.banner.getAttribute('data-severity')).toBe('error');
+        expect(await page.finals.count()).toBeGreaterThan(0);
+        expect(await page.start.isEnabled()).toBe(true);
+        expect(await page.stop.isEnabled()).toBe(false);
+      });
+
+      // KNOWN BUG in apps/web (reported to the lead): when a session fails without the server's
+      // `end` (LiveSession.#fail), the "…" placeholder of the chunk in progress stays on the
+      // page in the ended state. This test turns red once that is fixed: then change
+      // `it.failing` to `it`.
+      it.failing('shows no line in progress once the session has ended', async () => {
+        expect(await page.segmentIds('partial')).toEqual([]);
+      });
+    });
+
+    describe('when the microphone permission is denied', () => {
+      afterEach(cleanUp);
+
+      it('says the microphone is blocked, and creates no session', async () => {
+        stack = await startStack();
+        browser = await launchChromium({ microphone: 'denied', fakeMicWav: speech() });
+        app = await AppPage.open(browser, stack.baseUrl);
+        await app.screenshot('12-idle-microphone-blocked');
+        await app.start.click();
+        const text = await app.waitForBanner('mic-denied');
+        expect(text).toContain('Microphone access is blocked');
+        expect(text).toContain('press Start again');
+        expect(await app.banner.getAttribute('data-severity')).toBe('error');
+        await app.waitForState('idle');
+        expect(await app.start.isEnabled()).toBe(true);
+        expect(await app.page.getByTestId('mic-hint').innerText()).toContain(
+          'Microphone access is blocked',
+        );
+        expect(stack.server.logs.filter((line) => line.msg === 'session created')).toHaveLength(0);
+        await app.screenshot('13-error-microphone-denied');
+      });
+    });
+
+    describe('when the server is at its session limit', () => {
+      afterEach(cleanUp);
+
+      it('says when to retry, and Start works once a session is free', async () => {
+        stack = await startStack({ env: { MAX_SESSIONS: '1' } });
+        const api = new ApiClient(stack.baseUrl);
+        const taken = await api.createSession({});
+        if (!taken.ok) {
+          throw new Error(`could not take the only session: ${taken.status} ${taken.text}`);
+        }
+        browser = await launchChromium({ fakeMicWav: speech() });
+        app = await AppPage.open(browser, stack.baseUrl);
+        await app.start.click();
+        const text = await app.waitForBanner('session-limit');
+        expect(text).toMatch(
+          /^The server is busy: it has reached its limit of live sessions\. Try again in 10 seconds \(at \d\d:\d\d:\d\d\)\.$/m,
+        );
+        expect(await app.banner.getAttribute('data-severity')).toBe('error');
+        await app.waitForState('idle');
+        expect(await app.start.isEnabled()).toBe(true);
+        await app.screenshot('14-error-session-limit');
+
+        // Once the other session is gone, Start works again.
+        const deleted = await api.deleteSession(taken.data.sessionId, taken.data.token);
+        expect(deleted.status).toBe(204);
+        await app.start.click();
+        await app.waitForState('live');
+        expect(await app.banner.count()).toBe(0);
+        await app.stop.click();
+        await app.waitForState('ended');
+      });
+    });
+  },
+);
