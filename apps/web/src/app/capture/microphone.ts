@@ -13,6 +13,11 @@ export class InsecureContextError extends Error {
   override readonly name = 'InsecureContextError';
 }
 
+/** `acquire()` was overtaken: the microphone was released (Stop) before it opened. */
+export class MicrophoneReleasedError extends Error {
+  override readonly name = 'MicrophoneReleasedError';
+}
+
 /** The empty device id stands for the system's default microphone. */
 export const DEFAULT_DEVICE_ID = '';
 
@@ -48,6 +53,8 @@ export class Microphone {
   #inSession = false;
   #audio: AudioContext | null = null;
   #frame: number | null = null;
+  /** Counts opens and stops: an open that was overtaken by a later one (or a stop) gives way. */
+  #openSeq = 0;
   #initialized = false;
 
   /** Lists the microphones and, when permission was already given, starts the level meter. */
@@ -64,7 +71,7 @@ export class Microphone {
     media.addEventListener('devicechange', () => void this.refreshDevices());
     this.permission.set(await this.#apis.microphonePermission());
     await this.refreshDevices();
-    if (this.permission() === 'granted' && !this.active()) {
+    if (this.permission() === 'granted' && !this.active() && !this.#inSession) {
       try {
         await this.preview();
       } catch {
@@ -113,8 +120,11 @@ export class Microphone {
     }
   }
 
-  /** Opens the selected microphone for the level meter only. */
+  /** Opens the selected microphone for the level meter only (not while a session has it). */
   async preview(): Promise<void> {
+    if (this.#inSession) {
+      return;
+    }
     await this.#open(this.selectedDeviceId());
   }
 
@@ -122,27 +132,31 @@ export class Microphone {
   async acquire(): Promise<MediaStream> {
     const deviceId = this.selectedDeviceId();
     const live = this.#stream?.getAudioTracks().some((t) => t.readyState === 'live') ?? false;
+    this.#inSession = true; // from now on a preview (e.g. the one on page load) does not take over
     if (!this.#stream || !live || this.#streamDeviceId !== deviceId) {
-      await this.#open(deviceId);
+      if (!(await this.#open(deviceId))) {
+        throw new MicrophoneReleasedError('the microphone was released while it was opening');
+      }
     }
     void this.#audio?.resume().catch(() => undefined); // Start is a user gesture: unblock the meter
-    this.#inSession = true;
     return this.#stream as MediaStream;
   }
 
-  /** Stops the microphone (the browser's recording indicator goes off). */
+  /** Stops the microphone (the browser's recording indicator goes off) and empties the meter. */
   release(): void {
     this.#inSession = false;
     this.#stop();
   }
 
-  async #open(deviceId: string): Promise<void> {
+  /** Opens `deviceId`; false when a later open or a stop overtook this one (nothing is kept). */
+  async #open(deviceId: string): Promise<boolean> {
     const media = this.#apis.mediaDevices();
     if (!media) {
       this.available.set(false);
       throw new InsecureContextError('navigator.mediaDevices is missing');
     }
     this.#stop();
+    const seq = this.#openSeq;
     let stream: MediaStream;
     try {
       stream = await media.getUserMedia({
@@ -158,6 +172,12 @@ export class Microphone {
         this.permission.set('denied');
       }
       throw error;
+    }
+    if (seq !== this.#openSeq) {
+      // Overtaken while the browser was opening it (Start during the page-load preview, Stop
+      // during Start): a second stream and meter would outlive release() and keep the meter up.
+      stream.getTracks().forEach((t) => t.stop());
+      return false;
     }
     const track = stream.getAudioTracks()[0];
     if (!track) {
@@ -180,6 +200,7 @@ export class Microphone {
     };
     this.#startMeter(stream);
     await this.refreshDevices(); // labels become readable once permission is granted
+    return true;
   }
 
   #startMeter(stream: MediaStream): void {
@@ -201,8 +222,12 @@ export class Microphone {
       return; // no Web Audio: no meter, the session still works
     }
     const samples = new Float32Array(analyser.fftSize);
+    const seq = this.#openSeq;
     let shown = 0;
     const tick = () => {
+      if (seq !== this.#openSeq) {
+        return; // this stream was stopped: the meter stays at 0
+      }
       analyser.getFloatTimeDomainData(samples);
       let sum = 0;
       for (const s of samples) {
@@ -219,6 +244,7 @@ export class Microphone {
   }
 
   #stop(): void {
+    this.#openSeq++;
     if (this.#frame !== null) {
       this.#apis.cancelAnimationFrame(this.#frame);
       this.#frame = null;

@@ -3,7 +3,7 @@ import { TranscriptEvent } from '@whisperstream/shared-types';
 import { FakeBrowser } from '../../testing/fake-browser';
 import { BROWSER_APIS } from '../shared/browser-apis';
 import { TranscriptStore } from '../transcript/transcript-store';
-import { EventStream, RECONNECT_DELAYS_MS } from './event-stream';
+import { EventStream, RECONNECT_DELAYS_MS, STALL_AFTER_MS } from './event-stream';
 
 const ENGINE = { id: 'openai', model: 'whisper-1' };
 const final = (segmentId: number, text: string) => ({
@@ -143,6 +143,54 @@ describe(EventStream.name, () => {
     } finally {
       jest.useRealTimers();
     }
+  });
+
+  describe('stalled$', () => {
+    let stalls: number;
+
+    beforeEach(() => {
+      jest.useFakeTimers();
+      stalls = 0;
+      sut.stalled$.subscribe(() => stalls++);
+    });
+
+    afterEach(() => jest.useRealTimers());
+
+    it('emits when EventSource keeps retrying for STALL_AFTER_MS, and again while it still does', async () => {
+      sut.open('s1', 'tok');
+      browser.eventSource.open();
+      browser.eventSource.fail('retrying');
+      await jest.advanceTimersByTimeAsync(STALL_AFTER_MS - 100);
+      browser.eventSource.fail('retrying'); // the next failed retry does not start it over
+      await jest.advanceTimersByTimeAsync(100);
+      expect(stalls).toBe(1);
+      await jest.advanceTimersByTimeAsync(STALL_AFTER_MS);
+      expect(stalls).toBe(2);
+
+      browser.eventSource.open();
+      await jest.advanceTimersByTimeAsync(10 * STALL_AFTER_MS);
+      expect(stalls).toBe(2);
+    });
+
+    it('does not emit for a blip that is over in time', async () => {
+      sut.open('s1', 'tok');
+      browser.eventSource.open();
+      browser.eventSource.fail('retrying');
+      await jest.advanceTimersByTimeAsync(STALL_AFTER_MS - 1);
+      browser.eventSource.open();
+      await jest.advanceTimersByTimeAsync(10 * STALL_AFTER_MS);
+      expect(stalls).toBe(0);
+    });
+
+    it('counts the backoff after EventSource gave up too, and stops on close', async () => {
+      sut.open('s1', 'tok');
+      browser.eventSource.fail('gave-up');
+      await jest.advanceTimersByTimeAsync(STALL_AFTER_MS);
+      expect(stalls).toBe(1);
+      sut.close();
+      await jest.advanceTimersByTimeAsync(10 * STALL_AFTER_MS);
+      expect(stalls).toBe(1);
+    });
   });
 
   it('closes after the end event and does not reconnect', async () => {

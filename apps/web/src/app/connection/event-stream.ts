@@ -13,6 +13,13 @@ export type StreamState = 'idle' | 'connecting' | 'open' | 'reconnecting' | 'clo
 /** Backoff for reconnects that EventSource gives up on (it retries network blips itself). */
 export const RECONNECT_DELAYS_MS = [1000, 2000, 4000, 8000, 10000, 10000, 10000, 10000];
 
+/**
+ * How long the stream may stay unable to reconnect before `stalled$` asks whether the server is
+ * gone (and again after each further period). A blip is over well within it: EventSource
+ * retries after the server's `retry:` (2 s), and a dead server refuses at once.
+ */
+export const STALL_AFTER_MS = 3000;
+
 const EVENT_SOURCE_CLOSED = 2;
 
 /**
@@ -29,6 +36,7 @@ export class EventStream {
   readonly #events = new Subject<TranscriptEvent>();
   readonly #lost = new Subject<void>();
   readonly #resumed = new Subject<void>();
+  readonly #stalled = new Subject<void>();
   /** Each contract event, once, in order. */
   readonly events$: Observable<TranscriptEvent> = this.#events.asObservable();
   /** Emits when reconnecting failed for good. */
@@ -38,6 +46,11 @@ export class EventStream {
    * connected: events from the gap may only be in the server's transcript.
    */
   readonly resumed$: Observable<void> = this.#resumed.asObservable();
+  /**
+   * Emits when the stream has been trying to reconnect for `STALL_AFTER_MS`, and again after
+   * each further `STALL_AFTER_MS` until it is open again: the server may be gone for good.
+   */
+  readonly stalled$: Observable<void> = this.#stalled.asObservable();
 
   readonly state = signal<StreamState>('idle');
   readonly lastEventId = signal(0);
@@ -48,6 +61,7 @@ export class EventStream {
   #target: { sessionId: string; token: string } | null = null;
   #source: EventSource | null = null;
   #retryTimer: ReturnType<typeof setTimeout> | null = null;
+  #stallTimer: ReturnType<typeof setInterval> | null = null;
   #failedAttempts = 0;
 
   open(sessionId: string, token: string): void {
@@ -64,6 +78,7 @@ export class EventStream {
   close(): void {
     this.#target = null;
     this.#clearRetry();
+    this.#clearStall();
     this.#dropSource();
     if (this.state() !== 'idle') {
       this.state.set('closed');
@@ -85,6 +100,7 @@ export class EventStream {
       if (this.#source === source) {
         const resumed = this.#failedAttempts > 0;
         this.#failedAttempts = 0;
+        this.#clearStall();
         this.state.set('open');
         if (resumed) {
           this.#resumed.next();
@@ -124,6 +140,7 @@ export class EventStream {
     if (event.type === 'end') {
       // the last event: without this, EventSource would reconnect when the server closes
       this.#target = null;
+      this.#clearStall();
       this.#dropSource();
       this.state.set('closed');
     }
@@ -131,18 +148,23 @@ export class EventStream {
 
   #onConnectionError(source: EventSource): void {
     if (source.readyState !== EVENT_SOURCE_CLOSED) {
-      this.state.set('reconnecting'); // EventSource retries by itself, with Last-Event-ID
+      // EventSource retries by itself, with Last-Event-ID. A server that is gone makes it retry
+      // (readyState CONNECTING) for ever, never give up: `stalled$` lets the session find out.
+      this.state.set('reconnecting');
       this.reconnects.update((n) => n + 1);
+      this.#armStall();
       return;
     }
     this.#dropSource();
     const delay = RECONNECT_DELAYS_MS[this.#failedAttempts];
     if (delay === undefined || !this.#target) {
       this.#target = null;
+      this.#clearStall();
       this.state.set('closed');
       this.#lost.next();
       return;
     }
+    this.#armStall();
     this.#failedAttempts++;
     this.state.set('reconnecting');
     this.reconnects.update((n) => n + 1);
@@ -158,6 +180,20 @@ export class EventStream {
     if (source) {
       source.onopen = null;
       source.close();
+    }
+  }
+
+  /** Starts counting when reconnecting begins; later errors of the same outage do not restart it. */
+  #armStall(): void {
+    if (this.#stallTimer === null) {
+      this.#stallTimer = setInterval(() => this.#stalled.next(), STALL_AFTER_MS);
+    }
+  }
+
+  #clearStall(): void {
+    if (this.#stallTimer !== null) {
+      clearInterval(this.#stallTimer);
+      this.#stallTimer = null;
     }
   }
 

@@ -9,7 +9,12 @@ import {
   json,
 } from '../../testing/fake-browser';
 import { HttpError, ServerUnreachableError } from './http';
-import { SignalingClient, SignalingEvent, STATS_INTERVAL_MS } from './signaling-client';
+import {
+  SignalingClient,
+  SignalingEvent,
+  SOCKET_REOPEN_DELAYS_MS,
+  STATS_INTERVAL_MS,
+} from './signaling-client';
 
 const ANSWER = { type: 'answer', sdp: 'v=0 answer' };
 
@@ -172,6 +177,58 @@ describe(SignalingClient.name, () => {
     await sut.close({ sayBye: true });
     await sut.close({ sayBye: true });
     expect(browser.log.filter((line) => line === 'ws send bye')).toHaveLength(1);
+  });
+
+  describe('a socket that drops', () => {
+    beforeEach(() => jest.useFakeTimers());
+    afterEach(() => jest.useRealTimers());
+
+    it('is reopened, so that the server does not end the session (socket_gone)', async () => {
+      await connect();
+      browser.socket.open();
+      const first = browser.socket;
+      first.serverClose(1006);
+      expect(sut.socketState()).toBe('closed');
+      browser.pc.gather('candidate:9 1 udp 1 192.168.1.9 50009 typ host'); // kept meanwhile
+
+      await jest.advanceTimersByTimeAsync(SOCKET_REOPEN_DELAYS_MS[0]);
+      expect(browser.sockets).toHaveLength(2);
+      expect(browser.socket.url).toBe(first.url);
+      expect(sut.socketState()).toBe('connecting');
+      browser.socket.open();
+      expect(sut.socketState()).toBe('open');
+      expect(browser.socket.sent).toEqual([
+        {
+          type: 'candidate',
+          candidate: expect.objectContaining({ candidate: expect.any(String) }),
+        },
+      ]);
+    });
+
+    it('is given up after a few failed attempts', async () => {
+      await connect();
+      for (const delay of SOCKET_REOPEN_DELAYS_MS) {
+        browser.socket.serverClose(1006);
+        await jest.advanceTimersByTimeAsync(delay);
+      }
+      browser.socket.serverClose(1006);
+      await jest.advanceTimersByTimeAsync(60_000);
+      expect(browser.sockets).toHaveLength(SOCKET_REOPEN_DELAYS_MS.length + 1);
+    });
+
+    it('is not reopened when the server ended the session or after close()', async () => {
+      await connect();
+      browser.socket.open();
+      browser.socket.serverClose(1000, 'session ended');
+      await jest.advanceTimersByTimeAsync(60_000);
+      expect(browser.sockets).toHaveLength(1);
+
+      await connect();
+      browser.socket.serverClose(1006);
+      await sut.close({ sayBye: false });
+      await jest.advanceTimersByTimeAsync(60_000);
+      expect(browser.sockets).toHaveLength(2);
+    });
   });
 
   it('passes on error messages from the server and ignores anything outside the contract', async () => {

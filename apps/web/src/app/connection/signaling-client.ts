@@ -27,6 +27,16 @@ export interface TransportStats {
 }
 
 export const STATS_INTERVAL_MS = 1000;
+/**
+ * Delays before reopening a signaling socket that dropped. Trickle ICE is over once the peer
+ * connection is up, but the server ends a session whose socket stays gone for its
+ * `WS_GRACE_MS` (10 s by default, error `socket_gone`), so a socket dropped by a proxy's idle
+ * timeout or a network blip is reopened within that time; the server takes the new one in place
+ * of the old and sends what it kept meanwhile.
+ */
+export const SOCKET_REOPEN_DELAYS_MS = [500, 1000, 2000, 4000];
+/** Closes after which reopening is pointless: the session ended, the socket was refused or replaced. */
+const FINAL_CLOSE_CODES = new Set([1000, 1008, 4000]);
 const WS_OPEN = 1;
 
 /** Thrown by `connect()` when `close()` ran while it was still negotiating. */
@@ -65,6 +75,8 @@ export class SignalingClient {
   #remoteDescriptionSet = false;
   #endOfCandidatesSent = false;
   #statsTimer: ReturnType<typeof setInterval> | null = null;
+  #reopenTimer: ReturnType<typeof setTimeout> | null = null;
+  #socketFailures = 0;
   #closed = true;
 
   /** `POST /api/sessions`. */
@@ -171,6 +183,7 @@ export class SignalingClient {
         return;
       }
       this.socketState.set('open');
+      this.#socketFailures = 0;
       const waiting = this.#outbox;
       this.#outbox = [];
       for (const message of waiting) {
@@ -185,7 +198,28 @@ export class SignalingClient {
       this.#socket = null;
       this.socketState.set('closed');
       this.#events.next({ type: 'socket-closed', code: event.code, reason: event.reason });
+      this.#reopenSocket(grant, event.code);
     };
+  }
+
+  /** Opens the socket again after a drop (see SOCKET_REOPEN_DELAYS_MS), a few times at most. */
+  #reopenSocket(grant: SessionGrant, code: number): void {
+    const delay = SOCKET_REOPEN_DELAYS_MS[this.#socketFailures];
+    if (
+      this.#closed ||
+      this.#grant !== grant ||
+      FINAL_CLOSE_CODES.has(code) ||
+      delay === undefined
+    ) {
+      return;
+    }
+    this.#socketFailures++;
+    this.#reopenTimer = setTimeout(() => {
+      this.#reopenTimer = null;
+      if (!this.#closed && this.#grant === grant) {
+        this.#openSocket(grant);
+      }
+    }, delay);
   }
 
   #onServerMessage(data: unknown): void {
@@ -315,6 +349,7 @@ export class SignalingClient {
   }
 
   #reset(): void {
+    this.#socketFailures = 0;
     this.#outbox = [];
     this.#remoteInbox = [];
     this.#remoteDescriptionSet = false;
@@ -332,6 +367,10 @@ export class SignalingClient {
   /** Closes the socket and the peer connection; counters stay readable for diagnostics. */
   #teardown(): void {
     this.#stopStats();
+    if (this.#reopenTimer !== null) {
+      clearTimeout(this.#reopenTimer);
+      this.#reopenTimer = null;
+    }
     const socket = this.#socket;
     this.#socket = null;
     if (socket) {

@@ -1,8 +1,9 @@
 import { TestBed } from '@angular/core/testing';
-import { FakeBrowser, FakeResponse, GRANT, json } from '../../testing/fake-browser';
+import { deferred, FakeBrowser, FakeResponse, GRANT, json } from '../../testing/fake-browser';
+import { STALL_AFTER_MS } from '../connection/event-stream';
 import { BROWSER_APIS } from '../shared/browser-apis';
 import { TranscriptStore } from '../transcript/transcript-store';
-import { CONNECT_TIMEOUT_MS, END_TIMEOUT_MS, LiveSession } from './live-session';
+import { CONNECT_TIMEOUT_MS, END_TIMEOUT_MS, HEALTH_TIMEOUT_MS, LiveSession } from './live-session';
 
 const ENGINE = { id: 'openai', model: 'whisper-1' };
 const final = (segmentId: number, text: string) => ({
@@ -127,6 +128,221 @@ describe(LiveSession.name, () => {
     expect(sut.state()).toBe('ended');
     expect(sut.notice()?.code).toBe('session-closed');
     expect(store.lines()).toHaveLength(1);
+  });
+
+  describe('when the server ends the session itself', () => {
+    /** What the server publishes when it closes a session (apps/api Session.#close). */
+    function serverCloses(code: string, message: string, firstId: number): void {
+      const source = browser.eventSource;
+      source.emit('session', firstId, { state: 'closing', engine: ENGINE });
+      source.emit('final', firstId + 1, final(1, 'drained'));
+      source.emit('error', firstId + 2, { code, message, retryable: false });
+      source.emit('session', firstId + 3, { state: 'closed', engine: ENGINE });
+      source.emit('end', firstId + 4, {});
+    }
+
+    it('says the server shut down (not that the engine failed) and that Start begins a new session', async () => {
+      await goLive();
+      browser.eventSource.emit('final', 2, final(0, 'kept'));
+      serverCloses('server_shutdown', 'the server is shutting down', 3);
+
+      expect(sut.state()).toBe('ended');
+      expect(sut.canStop()).toBe(false);
+      expect(sut.canStart()).toBe(true);
+      expect(sut.notice()).toMatchObject({ code: 'session-closed', severity: 'error' });
+      expect(sut.notice()?.message).toMatch(
+        /^The server closed this session because it is shutting down .*press Start to begin a new session\.$/,
+      );
+      expect(sut.notice()?.message).not.toMatch(/engine|Press Stop/);
+      expect(store.lines().map((l) => l.text)).toEqual(['kept', 'drained']);
+    });
+
+    it.each([
+      ['media_timeout', 'no audio arrived from this page for too long'],
+      ['connect_timeout', 'the audio connection could not be set up in time'],
+      ['socket_gone', 'the connection to this page was lost'],
+    ])('says why for %s', async (code, why) => {
+      await goLive();
+      serverCloses(code, 'server words', 2);
+      expect(sut.state()).toBe('ended');
+      expect(sut.notice()?.message).toContain(`The server closed this session because ${why}`);
+    });
+
+    it('stops at once when the error comes before the closing states', async () => {
+      await goLive();
+      browser.eventSource.emit('error', 2, {
+        code: 'media_failed',
+        message: 'the media connection failed',
+        retryable: false,
+      });
+      expect(sut.state()).toBe('stopping');
+      expect(sut.canStop()).toBe(false);
+      expect(browser.streams[0].track.stopped).toBe(true);
+      browser.eventSource.emit('session', 3, { state: 'closed', engine: ENGINE });
+      browser.eventSource.emit('end', 4, {});
+      expect(sut.state()).toBe('ended');
+      expect(sut.notice()?.message).toContain('because the audio connection to this page was lost');
+    });
+
+    it('keeps the engine wording for an engine failure in one segment, and stays live', async () => {
+      await goLive();
+      browser.eventSource.emit('speech-start', 2, { segmentId: 0, startMs: 0 });
+      browser.eventSource.emit('error', 3, {
+        code: 'engine_unavailable',
+        message: 'the engine is unavailable',
+        retryable: false,
+        segmentId: 0,
+      });
+      expect(sut.state()).toBe('live');
+      expect(sut.notice()?.code).toBe('engine-failed');
+      expect(sut.notice()?.message).toMatch(/^The transcription engine failed/);
+      browser.eventSource.emit('final', 4, final(1, 'still arriving'));
+      expect(store.lines().map((l) => l.text)).toEqual(['still arriving']);
+    });
+  });
+
+  describe('lines in progress', () => {
+    it('are dropped when the session fails without the server’s end', async () => {
+      await goLive();
+      browser.eventSource.emit('final', 2, final(0, 'kept'));
+      browser.eventSource.emit('speech-start', 3, { segmentId: 1, startMs: 3000 });
+      expect(store.partials()).toHaveLength(1);
+
+      browser.pc.setConnectionState('failed');
+      await Promise.resolve();
+
+      expect(sut.state()).toBe('ended');
+      expect(store.partials()).toEqual([]);
+      expect(store.lines().map((l) => l.text)).toEqual(['kept']);
+    });
+
+    it('are dropped when Stop ends without the end event', async () => {
+      jest.useFakeTimers();
+      await goLive();
+      browser.eventSource.emit('speech-start', 2, { segmentId: 0, startMs: 0 });
+      const stopping = sut.stop();
+      await jest.advanceTimersByTimeAsync(END_TIMEOUT_MS);
+      await stopping;
+      expect(sut.state()).toBe('ended');
+      expect(store.partials()).toEqual([]);
+    });
+  });
+
+  describe('when the server is gone (crashed or killed)', () => {
+    beforeEach(() => jest.useFakeTimers());
+
+    /** What Chromium does when the server process dies: the stream retries for ever. */
+    function serverDies(): void {
+      browser.eventSource.fail('retrying');
+      browser.socket.serverClose(1006);
+    }
+
+    it('says the server cannot be reached and ends the session within a few seconds', async () => {
+      await goLive();
+      browser.eventSource.emit('final', 2, final(0, 'kept'));
+      browser.eventSource.emit('speech-start', 3, { segmentId: 1, startMs: 3000 });
+      serverDies(); // no route for /healthz: fetch fails as with a refused connection
+
+      await jest.advanceTimersByTimeAsync(STALL_AFTER_MS - 1);
+      expect(sut.state()).toBe('live');
+      await jest.advanceTimersByTimeAsync(1);
+
+      expect(browser.log).toContain('fetch GET /healthz');
+      expect(sut.state()).toBe('ended');
+      expect(sut.canStop()).toBe(false);
+      expect(sut.notice()).toMatchObject({ code: 'server-unreachable', severity: 'error' });
+      expect(sut.notice()?.message).toContain('Check that the server is running');
+      expect(sut.notice()?.message).toContain('press Start');
+      expect(store.lines().map((l) => l.text)).toEqual(['kept']);
+      expect(store.partials()).toEqual([]);
+      expect(browser.streams[0].track.stopped).toBe(true);
+    });
+
+    it('does not wait for /healthz when the peer connection and the socket are down too', async () => {
+      await goLive();
+      browser.http.route('GET /healthz', () => new Promise(() => undefined)); // never answers
+      serverDies();
+      browser.pc.setConnectionState('disconnected');
+      await jest.advanceTimersByTimeAsync(STALL_AFTER_MS);
+      expect(sut.state()).toBe('ended');
+      expect(sut.notice()?.code).toBe('server-unreachable');
+    });
+
+    it('ends when /healthz does not answer in time', async () => {
+      await goLive();
+      browser.http.route('GET /healthz', () => new Promise(() => undefined));
+      browser.eventSource.fail('retrying');
+      await jest.advanceTimersByTimeAsync(STALL_AFTER_MS + HEALTH_TIMEOUT_MS - 1);
+      expect(sut.state()).toBe('live');
+      await jest.advanceTimersByTimeAsync(1);
+      expect(sut.state()).toBe('ended');
+      expect(sut.notice()?.code).toBe('server-unreachable');
+    });
+
+    it('keeps a session whose stream only blipped while the server answers', async () => {
+      await goLive();
+      browser.http.route('GET /healthz', () => json(200, { status: 'ok' }));
+      browser.eventSource.fail('retrying');
+      await jest.advanceTimersByTimeAsync(STALL_AFTER_MS);
+      expect(browser.log).toContain('fetch GET /healthz');
+      expect(sut.state()).toBe('live');
+
+      browser.eventSource.open(); // EventSource got through again
+      browser.eventSource.emit('final', 2, final(0, 'after the blip'));
+      await jest.advanceTimersByTimeAsync(10 * STALL_AFTER_MS);
+      expect(sut.state()).toBe('live');
+      expect(sut.notice()).toBeNull();
+      expect(store.lines().map((l) => l.text)).toEqual(['after the blip']);
+    });
+
+    it('never asks when a short blip is over before the stall', async () => {
+      await goLive();
+      browser.eventSource.fail('retrying');
+      await jest.advanceTimersByTimeAsync(STALL_AFTER_MS - 1000);
+      browser.eventSource.open();
+      await jest.advanceTimersByTimeAsync(10 * STALL_AFTER_MS);
+      expect(browser.log).not.toContain('fetch GET /healthz');
+      expect(sut.state()).toBe('live');
+    });
+
+    it('does not end a session when the stream comes back while /healthz is asked', async () => {
+      await goLive();
+      const answer = deferred<FakeResponse>();
+      browser.http.route('GET /healthz', () => answer.promise);
+      browser.eventSource.fail('retrying');
+      await jest.advanceTimersByTimeAsync(STALL_AFTER_MS);
+      browser.eventSource.open();
+      answer.resolve(new FakeResponse(502, null));
+      await jest.advanceTimersByTimeAsync(0);
+      expect(sut.state()).toBe('live');
+    });
+
+    it('after Stop, stops waiting for the last lines of a server that is gone', async () => {
+      await goLive();
+      const stopping = sut.stop();
+      serverDies();
+      await jest.advanceTimersByTimeAsync(STALL_AFTER_MS);
+      await stopping;
+      expect(sut.state()).toBe('ended');
+      expect(sut.notice()?.code).toBe('server-unreachable');
+    });
+
+    it('after Stop, keeps waiting for the last lines while the server answers', async () => {
+      await goLive();
+      browser.http.route('GET /healthz', () => json(200, { status: 'ok' }));
+      const stopping = sut.stop();
+      browser.eventSource.fail('retrying');
+      await jest.advanceTimersByTimeAsync(STALL_AFTER_MS);
+      expect(browser.log).toContain('fetch GET /healthz');
+      expect(sut.state()).toBe('stopping');
+      browser.eventSource.open();
+      browser.eventSource.emit('final', 2, final(0, 'last words'));
+      browser.eventSource.emit('end', 3, {});
+      await stopping;
+      expect(sut.state()).toBe('ended');
+      expect(sut.notice()).toBeNull();
+      expect(store.lines().map((l) => l.text)).toEqual(['last words']);
+    });
   });
 
   it('warns while the engine retries and clears the warning when lines arrive again', async () => {

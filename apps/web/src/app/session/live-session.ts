@@ -15,10 +15,12 @@ import { Preferences } from '../shared/preferences';
 import { TranscriptAccess, TranscriptExport } from '../transcript/transcript-export';
 import { TranscriptStore } from '../transcript/transcript-store';
 import {
+  isSessionEndError,
   Notice,
   noticeForEngineError,
   noticeForError,
   noticeForServerMessage,
+  noticeForSessionEnd,
   NOTICES,
 } from './notices';
 
@@ -30,6 +32,10 @@ export const AUTO_LANGUAGE = 'auto';
 export const CONNECT_TIMEOUT_MS = 20_000;
 /** After Stop, how long the last lines may take to arrive before the page stops waiting. */
 export const END_TIMEOUT_MS = 15_000;
+/** How long `GET /healthz` may take to answer when the event stream cannot reconnect. */
+export const HEALTH_TIMEOUT_MS = 2000;
+/** Peer connection states in which no audio reaches the server. */
+const PEER_DOWN: readonly RTCPeerConnectionState[] = ['disconnected', 'failed', 'closed'];
 
 /**
  * One transcription session from the person's point of view: ties the microphone, the signaling
@@ -61,6 +67,7 @@ export class LiveSession {
   #grant: SessionGrant | null = null;
   #connectTimer: ReturnType<typeof setTimeout> | null = null;
   #endWaiter: (() => void) | null = null;
+  #checkingServer = false;
 
   constructor() {
     this.#stream.events$.pipe(takeUntilDestroyed()).subscribe((event) => this.#onEvent(event));
@@ -70,6 +77,7 @@ export class LiveSession {
       }
     });
     this.#stream.resumed$.pipe(takeUntilDestroyed()).subscribe(() => void this.#catchUp());
+    this.#stream.stalled$.pipe(takeUntilDestroyed()).subscribe(() => void this.#checkServer());
     this.#signaling.events$
       .pipe(takeUntilDestroyed())
       .subscribe((event) => this.#onSignaling(event));
@@ -136,8 +144,10 @@ export class LiveSession {
     this.#clearConnectTimer();
     this.#mic.release();
     const waitForEnd = this.#grant !== null ? this.#waitForEnd() : Promise.resolve();
-    await this.#signaling.close({ sayBye: true });
-    await waitForEnd;
+    // The bye goes out at once; the DELETE after it must not hold the page up when the server
+    // does not answer (the wait for `end` has its own limit).
+    const closing = this.#signaling.close({ sayBye: true });
+    await (this.#grant !== null ? waitForEnd : closing);
     if (generation === this.#generation) {
       this.#finish();
     }
@@ -196,7 +206,11 @@ export class LiveSession {
         }
         break;
       case 'error':
-        this.#raise(noticeForEngineError(event.data));
+        if (isSessionEndError(event.data)) {
+          this.#serverEnded(noticeForSessionEnd(event.data));
+        } else {
+          this.#raise(noticeForEngineError(event.data)); // one segment; later lines still arrive
+        }
         break;
       case 'end':
         if (this.#endWaiter) {
@@ -228,13 +242,34 @@ export class LiveSession {
         }
         break;
       case 'socket-closed':
-        break; // trickle ICE is over once connected; the diagnostics panel shows it
+        // Trickle ICE is over once connected, so the session goes on without the socket; the
+        // SignalingClient reopens it (the server ends a session whose socket stays gone), and
+        // a server that is gone is noticed through the event stream (#checkServer).
+        break;
+    }
+  }
+
+  /**
+   * The server's `error` that ends the whole session (no `segmentId`): it says why, and comes
+   * just before the closing `session` states and `end`.
+   */
+  #serverEnded(notice: Notice): void {
+    if (this.#endWaiter) {
+      return; // the person pressed Stop: the session ends as they asked
+    }
+    if (this.running()) {
+      this.notice.set(notice); // replaces the general "closed" notice of the `closing` state
+    }
+    if (this.canStop()) {
+      this.#serverClosed();
     }
   }
 
   /** The server is closing the session on its own: the last lines and `end` follow. */
   #serverClosed(): void {
-    this.#raise(NOTICES.sessionClosedByServer);
+    if (this.notice()?.code !== NOTICES.sessionClosedByServer.code) {
+      this.#raise(NOTICES.sessionClosedByServer); // unless it already said why
+    }
     this.state.set('stopping');
     this.#clearConnectTimer();
     this.#mic.release();
@@ -254,15 +289,19 @@ export class LiveSession {
     this.#clearConnectTimer();
     this.#mic.release();
     this.#stream.close();
+    this.#transcript.dropInProgress(); // no final will come for a line in progress
     const hadSession = this.#grant !== null;
-    await this.#signaling.close({ sayBye: true });
+    // Ended at once: saying bye to a server that does not answer must not keep the page live.
+    const closing = this.#signaling.close({ sayBye: true });
     this.#grant = null;
     this.state.set(hadSession ? 'ended' : 'idle');
+    await closing;
   }
 
   #finish(): void {
     this.#clearConnectTimer();
     this.#stream.close();
+    this.#transcript.dropInProgress();
     this.#endWaiter = null;
     const hadSession = this.#grant !== null;
     this.#grant = null;
@@ -279,6 +318,69 @@ export class LiveSession {
       };
       this.#endWaiter = done;
     });
+  }
+
+  /**
+   * The event stream has not reconnected for a while (`stalled$`). A server that crashed or was
+   * killed makes EventSource retry for ever, and its peer connection only fails after about
+   * 15 s; so the session ends as soon as the audio path is down too (peer connection and
+   * socket), or the server does not answer `GET /healthz`. While the server answers, the
+   * stream is left to resume by itself (a blip), and this runs again on the next stall.
+   */
+  async #checkServer(): Promise<void> {
+    if (!this.running() || this.#checkingServer) {
+      return;
+    }
+    const generation = this.#generation;
+    this.#checkingServer = true;
+    let gone: boolean;
+    try {
+      gone = this.#audioPathDown() || !(await this.#serverAnswers());
+    } finally {
+      this.#checkingServer = false;
+    }
+    if (!gone || generation !== this.#generation || this.#stream.state() !== 'reconnecting') {
+      return; // the stream came back, or the session ended or was stopped meanwhile
+    }
+    if (this.state() !== 'stopping') {
+      void this.#fail(NOTICES.serverGone);
+    } else if (this.#endWaiter) {
+      this.#raise(NOTICES.serverGone); // after Stop: the last lines will not come
+      this.#endWaiter();
+    } else {
+      void this.#signaling.close({ sayBye: false });
+      this.#finish(); // closed by the server, which is gone before its `end`
+    }
+  }
+
+  /** The peer connection and the socket are down on their own (not closed by a Stop). */
+  #audioPathDown(): boolean {
+    return (
+      this.state() !== 'stopping' &&
+      PEER_DOWN.includes(this.#signaling.connectionState()) &&
+      this.#signaling.socketState() !== 'open'
+    );
+  }
+
+  /** `GET /healthz` answers 2xx within HEALTH_TIMEOUT_MS. */
+  async #serverAnswers(): Promise<boolean> {
+    const abort = new AbortController();
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timeout = new Promise<false>((resolve) => {
+      timer = setTimeout(() => {
+        abort.abort();
+        resolve(false);
+      }, HEALTH_TIMEOUT_MS);
+    });
+    const probe = this.#apis
+      .fetch('/healthz', { cache: 'no-store', signal: abort.signal })
+      .then((response) => response.ok)
+      .catch(() => false);
+    try {
+      return await Promise.race([probe, timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   /** After a reconnect without `Last-Event-ID`, lines from the gap come from the transcript. */

@@ -1,6 +1,12 @@
 import { InsecureContextError } from '../capture/microphone';
 import { HttpError, ProtocolError, ServerUnreachableError } from '../connection/http';
-import { describeDelay, noticeForEngineError, noticeForError } from './notices';
+import {
+  describeDelay,
+  isSessionEndError,
+  noticeForEngineError,
+  noticeForError,
+  noticeForSessionEnd,
+} from './notices';
 
 const NOW = new Date(2025, 0, 1, 12, 0, 0).getTime();
 
@@ -24,9 +30,19 @@ describe('noticeForError', () => {
     expect(notice.message).toContain('Try again in 5 seconds');
   });
 
-  it('says when the server has no transcription engine', () => {
-    expect(noticeForError(new HttpError(503, 'no_engine', 'none', null), NOW).code).toBe(
-      'no-engine',
+  it('says when the server has no transcription engine, with the server’s own message', () => {
+    const notice = noticeForError(
+      new HttpError(
+        503,
+        'no_engine',
+        'no transcription engine is usable: set OPENAI_API_KEY, or install the offline engine with `apt-get install pocketsphinx pocketsphinx-en-us`',
+        null,
+      ),
+      NOW,
+    );
+    expect(notice.code).toBe('no-engine');
+    expect(notice.message).toBe(
+      'The server cannot take sessions: it has no working transcription engine. Its message for whoever runs it: No transcription engine is usable: set OPENAI_API_KEY, or install the offline engine with `apt-get install pocketsphinx pocketsphinx-en-us`. Press Start again once that is fixed.',
     );
   });
 
@@ -102,6 +118,47 @@ describe('noticeForEngineError', () => {
     });
     expect(notice.severity).toBe('error');
     expect(notice.message).toMatch(/could not be transcribed.*Press Stop, then Start/);
+  });
+});
+
+describe('noticeForSessionEnd', () => {
+  it.each([
+    ['server_shutdown', 'because it is shutting down'],
+    ['offer_timeout', 'because this page could not connect to it in time'],
+    ['connect_timeout', 'because the audio connection could not be set up in time'],
+    ['media_timeout', 'because no audio arrived from this page for too long'],
+    ['socket_gone', 'because the connection to this page was lost'],
+    ['media_failed', 'because the audio connection to this page was lost'],
+  ])('says the server closed the session, and why (%s)', (code, why) => {
+    const data = { code, message: 'server words', retryable: false };
+    expect(isSessionEndError(data)).toBe(true);
+    const notice = noticeForSessionEnd(data);
+    expect(notice).toMatchObject({ code: 'session-closed', severity: 'error' });
+    expect(notice.message).toContain(`The server closed this session ${why}`);
+    expect(notice.message).toContain('press Start to begin a new session');
+    expect(notice.message).not.toMatch(/engine|Stop/);
+  });
+
+  it('quotes the server for a code it does not know', () => {
+    const data = { code: 'operator_kick', message: 'closed by the operator', retryable: false };
+    expect(isSessionEndError(data)).toBe(true);
+    expect(noticeForSessionEnd(data).message).toMatch(
+      /^The server closed this session \(closed by the operator\)\./,
+    );
+  });
+
+  it('leaves an engine failure for one segment to noticeForEngineError', () => {
+    expect(
+      isSessionEndError({
+        code: 'engine_unavailable',
+        message: 'down',
+        retryable: false,
+        segmentId: 4,
+      }),
+    ).toBe(false);
+    expect(
+      isSessionEndError({ code: 'engine_rate_limited', message: 'slow', retryable: true }),
+    ).toBe(false);
   });
 });
 

@@ -85,11 +85,13 @@ export function noticeForHttpError(error: HttpError, nowMs: number): Notice {
         };
       }
       if (error.code === 'no_engine') {
+        // The server says what to install or configure: show it as it is, for whoever runs it.
         return {
           code: 'no-engine',
           severity: 'error',
-          message:
-            'The server has no working transcription engine, so it cannot take sessions. Whoever runs it can see why at /readyz; press Start again once it is fixed.',
+          message: `The server cannot take sessions: it has no working transcription engine. Its message for whoever runs it: ${sentence(
+            error.message,
+          )} Press Start again once that is fixed.`,
         };
       }
       if (retry !== null) {
@@ -141,7 +143,45 @@ export function noticeForHttpError(error: HttpError, nowMs: number): Notice {
   };
 }
 
-/** An `error` event from the transcript stream. */
+/**
+ * Codes of the `error` event the server publishes (without `segmentId`, not retryable) when it
+ * ends a session itself, just before the closing `session` states and `end`; each with why, in
+ * words for the person.
+ */
+const SESSION_END_REASONS: Readonly<Record<string, string>> = {
+  server_shutdown: 'because it is shutting down (a restart or maintenance)',
+  offer_timeout: 'because this page could not connect to it in time',
+  connect_timeout:
+    'because the audio connection could not be set up in time (a network or firewall may block WebRTC/UDP traffic)',
+  media_timeout: 'because no audio arrived from this page for too long',
+  socket_gone: 'because the connection to this page was lost and did not come back',
+  media_failed: 'because the audio connection to this page was lost',
+};
+
+/**
+ * True for an `error` event by which the server ends the whole session (no `segmentId`), as
+ * opposed to an engine failure for one segment, after which lines still arrive.
+ */
+export function isSessionEndError(data: ErrorEventData): boolean {
+  return data.segmentId === undefined && (!data.retryable || data.code in SESSION_END_REASONS);
+}
+
+/** The server ended the session on its own: why, and that Start begins a new one. */
+export function noticeForSessionEnd(data: ErrorEventData | null): Notice {
+  const known = data ? SESSION_END_REASONS[data.code] : undefined;
+  const why = known
+    ? ` ${known}`
+    : data?.message
+      ? ` (${data.message})`
+      : ' (a time limit, or a restart)';
+  return {
+    code: 'session-closed',
+    severity: 'error',
+    message: `The server closed this session${why}. Your transcript stays here and can still be downloaded; press Start to begin a new session.`,
+  };
+}
+
+/** An `error` event for one segment: the transcription engine failed on it. */
 export function noticeForEngineError(data: ErrorEventData): Notice {
   if (data.retryable) {
     return {
@@ -160,11 +200,12 @@ export function noticeForEngineError(data: ErrorEventData): Notice {
 }
 
 export const NOTICES = {
-  sessionClosedByServer: {
-    code: 'session-closed',
+  sessionClosedByServer: noticeForSessionEnd(null),
+  serverGone: {
+    code: 'server-unreachable',
     severity: 'error',
     message:
-      'The server closed this session (a time limit, or a restart). Your transcript stays here and can still be downloaded; press Start to begin a new one.',
+      'The WhisperStream server cannot be reached any more, so this session has ended (the server may have stopped or crashed, or your connection dropped). Check that the server is running and that you are online, then press Start to begin a new session. Your transcript stays here.',
   },
   connectionFailed: {
     code: 'connection-failed',
@@ -219,6 +260,16 @@ function serverUnreachable(): Notice {
     message:
       'The WhisperStream server cannot be reached. Check that it is running and that you are online, then press Start again.',
   };
+}
+
+/** The text as a sentence: capitalised, with a full stop. */
+function sentence(text: string): string {
+  const trimmed = text.trim();
+  if (!trimmed) {
+    return 'no reason given.';
+  }
+  const capital = trimmed[0].toUpperCase() + trimmed.slice(1);
+  return /[.!?]$/.test(capital) ? capital : `${capital}.`;
 }
 
 function retryText(seconds: number, nowMs: number): string {

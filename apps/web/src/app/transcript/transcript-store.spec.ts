@@ -119,4 +119,17 @@ describe(TranscriptStore.name, () => {
     sut.apply(final(16, 'General Kenobi.'));
     expect(sut.text()).toBe('[00:00] Hello there.\n[01:04] General Kenobi.');
   });
+
+  it('drops lines in progress when the session is over, and keeps the final lines', () => {
+    sut.apply(final(0, 'said'));
+    sut.apply(ev('speech-start', { segmentId: 1, startMs: 4000 }));
+    sut.apply(partial(2, 'half a', 0));
+
+    sut.dropInProgress();
+
+    expect(sut.partials()).toEqual([]);
+    expect(sut.lines().map((l) => l.text)).toEqual(['said']);
+    sut.apply(final(1, 'late but real')); // a final that still comes is shown
+    expect(sut.lines().map((l) => l.text)).toEqual(['said', 'late but real']);
+  });
 });

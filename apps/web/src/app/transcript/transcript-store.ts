@@ -58,7 +58,7 @@ export class TranscriptStore {
         }
         break;
       case 'end':
-        this.#partials.set([]); // nothing is in progress after the last event
+        this.dropInProgress(); // nothing is in progress after the last event
         break;
       case 'session':
         break;
@@ -79,6 +79,16 @@ export class TranscriptStore {
     this.#finals.update((lines) =>
       insertSorted(lines, { segmentId, text, startMs, endMs, latencyMs, engine }),
     );
+  }
+
+  /**
+   * Drops the lines still in progress ("…" placeholders and partials that never got their
+   * final): the session is over, so they will not finish. Final lines stay.
+   */
+  dropInProgress(): void {
+    if (this.#partials().length > 0) {
+      this.#partials.set([]);
+    }
   }
 
   /** Clears the finished lines from the screen; a line still being spoken stays and finishes. */
