@@ -46,7 +46,9 @@ export class SerialQueue {
     if (this.#closed) return Promise.reject(new EngineUnavailableError(`${label} is shut down`));
     if (signal.aborted) return Promise.reject(aborted());
     if (this.#running && this.#waiting.length >= maxWaiting) {
-      return Promise.reject(new EngineError('engine_busy', `${label} has too much queued work`, true));
+      return Promise.reject(
+        new EngineError('engine_busy', `${label} has too much queued work`, true),
+      );
     }
     return new Promise<T>((resolve, reject) => {
       let settled = false;
@@ -70,13 +72,15 @@ export class SerialQueue {
           } catch (error) {
             result = Promise.reject(error);
           }
-          result.then(
-            (value) => settle(() => resolve(value)),
-            (error: unknown) => settle(() => reject(asEngineError(error, label))),
-          ).finally(() => {
-            clearTimeout(timer);
-            this.#release(job);
-          });
+          result
+            .then(
+              (value) => settle(() => resolve(value)),
+              (error: unknown) => settle(() => reject(asEngineError(error, label))),
+            )
+            .finally(() => {
+              clearTimeout(timer);
+              this.#release(job);
+            });
         },
         fail: (error) => {
           clearTimeout(timer);

@@ -15,7 +15,11 @@ export interface Pcm16 {
 export function pcm16FromWav(wav: Buffer): Pcm16 {
   const refuse = (why: string) =>
     new EngineRejectedError(`the local Whisper engine needs a 16 kHz mono 16-bit PCM WAV: ${why}`);
-  if (wav.length < 12 || wav.toString('ascii', 0, 4) !== 'RIFF' || wav.toString('ascii', 8, 12) !== 'WAVE') {
+  if (
+    wav.length < 12 ||
+    wav.toString('ascii', 0, 4) !== 'RIFF' ||
+    wav.toString('ascii', 8, 12) !== 'WAVE'
+  ) {
     throw refuse('this is not a RIFF/WAVE file');
   }
   let format: { audioFormat: number; channels: number; rate: number; bits: number } | undefined;
@@ -33,7 +37,8 @@ export function pcm16FromWav(wav: Buffer): Pcm16 {
       };
     } else if (id === 'data') {
       if (!format) throw refuse('the data chunk comes before the fmt chunk');
-      if (format.audioFormat !== 1 || format.bits !== 16) throw refuse('the samples are not 16-bit PCM');
+      if (format.audioFormat !== 1 || format.bits !== 16)
+        throw refuse('the samples are not 16-bit PCM');
       if (format.channels !== 1) throw refuse(`it has ${format.channels} channels`);
       if (format.rate !== WHISPER_SAMPLE_RATE) throw refuse(`it is sampled at ${format.rate} Hz`);
       // A streamed WAV may claim more data than it has; an odd byte is half a sample.

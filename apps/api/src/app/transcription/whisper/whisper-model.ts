@@ -14,7 +14,8 @@ import {
   whisperTensorSpecs,
 } from './ggml-format';
 
-export type WhisperModelProblem = 'missing' | 'not_a_model' | 'unsupported' | 'truncated' | 'corrupt';
+export type WhisperModelProblem =
+  'missing' | 'not_a_model' | 'unsupported' | 'truncated' | 'corrupt';
 
 /** The model file cannot be used; the message says why and what to do. Never retryable. */
 export class WhisperModelError extends Error {
@@ -90,7 +91,11 @@ export async function inspectWhisperModel(path: string): Promise<WhisperModelInf
   }
 }
 
-async function readModel(reader: ModelReader, path: string, size: number): Promise<WhisperModelInfo> {
+async function readModel(
+  reader: ModelReader,
+  path: string,
+  size: number,
+): Promise<WhisperModelInfo> {
   const fail = (problem: WhisperModelProblem, detail: string) =>
     new WhisperModelError(problem, path, detail);
 
@@ -104,7 +109,10 @@ async function readModel(reader: ModelReader, path: string, size: number): Promi
         : head.startsWith('<') || head.startsWith('{')
           ? ' (it looks like text, perhaps an error page saved by a failed download)'
           : '';
-    throw fail('not_a_model', `is not a whisper.cpp ggml model: it does not start with "ggml"${hint}`);
+    throw fail(
+      'not_a_model',
+      `is not a whisper.cpp ggml model: it does not start with "ggml"${hint}`,
+    );
   }
 
   const raw = await reader.bytes(4 * HPARAM_ORDER.length, 'the hyper-parameters');
@@ -176,7 +184,11 @@ function checkHparams(h: WhisperHparams, fail: Fail): void {
   }
 }
 
-async function readTensors(reader: ModelReader, hparams: WhisperHparams, fail: Fail): Promise<void> {
+async function readTensors(
+  reader: ModelReader,
+  hparams: WhisperHparams,
+  fail: Fail,
+): Promise<void> {
   const expected = new Map<string, TensorSpec>(
     whisperTensorSpecs(hparams).map((spec) => [spec.name, spec]),
   );

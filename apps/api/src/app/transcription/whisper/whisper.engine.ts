@@ -1,11 +1,5 @@
 import { availableParallelism } from 'node:os';
 import { Logger } from '@nestjs/common';
-import {
-  addNativeLogListener,
-  loadWhisperModule,
-  toggleNativeLog,
-  type WhisperContext,
-} from '@fugood/whisper.node';
 import type { EngineInfo } from '@whisperstream/shared-types';
 import {
   EngineRejectedError,
@@ -16,6 +10,7 @@ import {
 } from '../engine';
 import { SerialQueue } from './serial-queue';
 import { pcm16FromWav } from './wav-pcm';
+import { WhisperContext, attachNativeLog, loadWhisperBinding } from './whisper-native';
 import { WhisperModelError, WhisperModelInfo, inspectWhisperModel } from './whisper-model';
 
 export { WhisperModelError, resolveWhisperModel } from './whisper-model';
@@ -84,17 +79,23 @@ export class WhisperEngine implements TranscriptionEngine {
    */
   static async load(options: WhisperEngineOptions): Promise<WhisperEngine> {
     const model = await inspectWhisperModel(options.modelPath);
-    let module;
+    let whisper;
     try {
-      module = await loadWhisperModule();
+      whisper = loadWhisperBinding();
     } catch (error) {
       throw new EngineUnavailableError(
-        `the whisper.cpp binding cannot be loaded here: ${error instanceof Error ? error.message : String(error)}`,
+        `the whisper.cpp binding cannot be loaded here: ${(error as Error).message}`,
       );
     }
-    const detachLog = attachNativeLog(options.logger ?? new Logger(WhisperEngine.name));
+    const logger = options.logger ?? new Logger(WhisperEngine.name);
+    // Warnings and errors only: whisper.cpp's info lines are load-time chatter.
+    const detachLog = attachNativeLog(whisper, (level, text) => {
+      const line = text.trim();
+      if (line && level === 'error') logger.error(`whisper.cpp: ${line}`);
+      else if (line && level === 'warn') logger.warn(`whisper.cpp: ${line}`);
+    });
     try {
-      const context = new module.WhisperContext({ filePath: model.path, useGpu: false });
+      const context = new whisper.WhisperContext({ filePath: model.path, useGpu: false });
       return new WhisperEngine(model, context, options, detachLog);
     } catch (error) {
       detachLog();
@@ -162,29 +163,4 @@ export class WhisperEngine implements TranscriptionEngine {
     }
     return code;
   }
-}
-
-/**
- * whisper.cpp logs to stderr unless told otherwise, and the switch is process-wide: while any
- * engine is open its lines come here, warnings and errors go to the logger, the rest is dropped.
- * The last engine to close hands stderr back (and releases the native callback, which would
- * otherwise keep the process alive).
- */
-let nativeLogUsers = 0;
-
-function attachNativeLog(logger: Pick<Logger, 'warn' | 'error'>): () => void {
-  if (nativeLogUsers++ === 0) void toggleNativeLog(true);
-  const listener = addNativeLogListener((level, text) => {
-    const line = text.trim();
-    if (!line) return;
-    if (level === 'error') logger.error(`whisper.cpp: ${line}`);
-    else if (level === 'warn') logger.warn(`whisper.cpp: ${line}`);
-  });
-  let attached = true;
-  return () => {
-    if (!attached) return;
-    attached = false;
-    listener.remove();
-    if (--nativeLogUsers === 0) void toggleNativeLog(false);
-  };
 }

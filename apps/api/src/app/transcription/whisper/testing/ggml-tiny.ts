@@ -116,17 +116,16 @@ function tensor(spec: TensorSpec, hparams: WhisperHparams, random: () => number)
   const isNormBias = /(_ln|ln_post|decoder\.ln)\.bias$/.test(spec.name);
   const value = () => (isNormWeight ? 1 : isNormBias ? 0 : (random() - 0.5) * 0.2);
 
-  let data: Buffer;
+  // Typed arrays are little-endian on every platform Node runs whisper.cpp on.
+  let data: Float32Array | Uint16Array;
   if (type === GGML_TYPE_F32) {
-    data = Buffer.alloc(4 * elements);
-    for (let i = 0; i < elements; i++) data.writeFloatLE(value(), 4 * i);
+    data = Float32Array.from({ length: elements }, value);
   } else if (type === GGML_TYPE_F16) {
-    data = Buffer.alloc(2 * elements);
-    for (let i = 0; i < elements; i++) data.writeUInt16LE(toHalf(value()), 2 * i);
+    data = Uint16Array.from({ length: elements }, () => toHalf(value()));
   } else {
     throw new Error(`the tiny model writes no ggml type ${type}`);
   }
-  return Buffer.concat([head, name, data]);
+  return Buffer.concat([head, name, Buffer.from(data.buffer, data.byteOffset, data.byteLength)]);
 }
 
 function int32(value: number): Buffer {
