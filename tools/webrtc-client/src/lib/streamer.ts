@@ -16,6 +16,7 @@ import type {
   ServerMessage,
 } from '@whisperstream/shared-types';
 import { ApiClient, type ApiError } from './api-client';
+import { disableWeriftDefaultStun } from './no-default-stun';
 import { FRAME_MS, RTP_TIMESTAMP_STEP } from './opus';
 import {
   openRawSocket,
@@ -144,6 +145,8 @@ export class WebRtcStreamer {
   private readonly stateListeners = new Set<() => void>();
 
   constructor(private readonly options: WebRtcStreamerOptions) {
+    // Keep every test peer's traffic on the machine: no fallback STUN lookup to the internet.
+    disableWeriftDefaultStun();
     this.api = options.api ?? new ApiClient(options.baseUrl);
     this.startMark = options.startMark ?? performance.now();
   }

@@ -2,6 +2,7 @@ import { networkInterfaces } from 'node:os';
 import { Injectable } from '@nestjs/common';
 import { RTCPeerConnection, RTCRtpCodecParameters } from 'werift';
 import { AppConfig } from '../config/app-config';
+import { disableWeriftDefaultStun } from './werift-defaults';
 
 /** Opus as every browser offers it; the payload type is taken from the offer. */
 export const OPUS_CODEC = () =>
@@ -20,7 +21,9 @@ function hasIpv6(): boolean {
 export class PeerConnectionFactory {
   readonly #useIpv6 = hasIpv6();
 
-  constructor(private readonly config: AppConfig) {}
+  constructor(private readonly config: AppConfig) {
+    disableWeriftDefaultStun();
+  }
 
   create(): RTCPeerConnection {
     // werift takes one URL per RTCIceServer entry.
