@@ -12,10 +12,29 @@ const check = process.argv.includes('--check');
 const lock = JSON.parse(readFileSync(LOCK, 'utf8'));
 const packages = lock.packages;
 
-const OS = ['darwin', 'linux', 'win32', 'android', 'freebsd', 'openbsd', 'netbsd', 'openharmony', 'sunos', 'aix'];
+const OS = [
+  'darwin',
+  'linux',
+  'win32',
+  'android',
+  'freebsd',
+  'openbsd',
+  'netbsd',
+  'openharmony',
+  'sunos',
+  'aix',
+];
 const CPU = {
-  arm64: 'arm64', aarch64: 'arm64', x64: 'x64', ia32: 'ia32', arm: 'arm', ppc64: 'ppc64',
-  ppc64le: 'ppc64', s390x: 's390x', riscv64: 'riscv64', loong64: 'loong64',
+  arm64: 'arm64',
+  aarch64: 'arm64',
+  x64: 'x64',
+  ia32: 'ia32',
+  arm: 'arm',
+  ppc64: 'ppc64',
+  ppc64le: 'ppc64',
+  s390x: 's390x',
+  riscv64: 'riscv64',
+  loong64: 'loong64',
 };
 
 /** os/cpu/libc from a platform package's name, e.g. rollup-linux-arm64-musl. */
@@ -54,10 +73,14 @@ for (const [path, meta] of Object.entries(packages)) {
     const version = /^\d+\.\d+\.\d+(-[\w.]+)?$/.test(spec) ? spec : null;
     const platform = platformOf(name);
     if (!version || !platform) {
-      console.warn(`complete-lockfile: left out ${name}@${spec} (needed by ${path || 'the root'}): no exact version or platform`);
+      console.warn(
+        `complete-lockfile: left out ${name}@${spec} (needed by ${path || 'the root'}): no exact version or platform`,
+      );
       continue;
     }
-    const target = packages[`node_modules/${name}`] ? `${path}/node_modules/${name}` : `node_modules/${name}`;
+    const target = packages[`node_modules/${name}`]
+      ? `${path}/node_modules/${name}`
+      : `node_modules/${name}`;
     packages[target] = {
       version,
       ...(meta.dev ? { dev: true } : {}),
@@ -71,13 +94,21 @@ for (const [path, meta] of Object.entries(packages)) {
 
 if (check) {
   if (added.length > 0) {
-    console.error(`complete-lockfile: ${added.length} optional platform packages are missing from ${LOCK}; run: node tools/scripts/complete-lockfile.mjs`);
+    console.error(
+      `complete-lockfile: ${added.length} optional platform packages are missing from ${LOCK}; run: node tools/scripts/complete-lockfile.mjs`,
+    );
     process.exit(1);
   }
   process.exit(0);
 }
 if (added.length > 0) {
-  lock.packages = Object.fromEntries(Object.entries(packages).sort(([a], [b]) => (a === '' ? -1 : b === '' ? 1 : a.localeCompare(b))));
+  lock.packages = Object.fromEntries(
+    Object.entries(packages).sort(([a], [b]) =>
+      a === '' ? -1 : b === '' ? 1 : a.localeCompare(b),
+    ),
+  );
   writeFileSync(LOCK, JSON.stringify(lock, null, 2) + '\n');
 }
-console.log(`complete-lockfile: added ${added.length} entries${added.length ? `: ${added.join(', ')}` : ''}`);
+console.log(
+  `complete-lockfile: added ${added.length} entries${added.length ? `: ${added.join(', ')}` : ''}`,
+);

@@ -31,7 +31,8 @@ export interface RunningServer {
  * port with the given environment, and resolves once it logs that it listens.
  */
 export async function startServer(env: Record<string, string>): Promise<RunningServer> {
-  if (!existsSync(SERVER_MAIN)) throw new Error(`${SERVER_MAIN} is missing: build the api first (nx run api:build)`);
+  if (!existsSync(SERVER_MAIN))
+    throw new Error(`${SERVER_MAIN} is missing: build the api first (nx run api:build)`);
   const child = spawn(process.execPath, [SERVER_MAIN], {
     cwd: WORKSPACE,
     env: {
@@ -66,7 +67,9 @@ export async function startServer(env: Record<string, string>): Promise<RunningS
   child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
     text += chunk;
   });
-  const exited = new Promise<number | null>((resolveExit) => child.once('exit', (code) => resolveExit(code)));
+  const exited = new Promise<number | null>((resolveExit) =>
+    child.once('exit', (code) => resolveExit(code)),
+  );
 
   const waitForLog = (predicate: (line: LogLine) => boolean, timeoutMs = 15_000) =>
     new Promise<LogLine>((resolveLine, reject) => {
@@ -79,7 +82,9 @@ export async function startServer(env: Record<string, string>): Promise<RunningS
       };
       const timer = setTimeout(() => {
         cleanup();
-        reject(new Error(`log line not seen in ${timeoutMs} ms; output so far:\n${text.slice(-4000)}`));
+        reject(
+          new Error(`log line not seen in ${timeoutMs} ms; output so far:\n${text.slice(-4000)}`),
+        );
       }, timeoutMs);
       const onExit = () => {
         cleanup();
@@ -112,7 +117,9 @@ export async function startServer(env: Record<string, string>): Promise<RunningS
 }
 
 /** Runs the server expecting it to refuse to start; resolves with its exit code and output. */
-export function runServerToExit(env: Record<string, string>): Promise<{ code: number | null; output: string }> {
+export function runServerToExit(
+  env: Record<string, string>,
+): Promise<{ code: number | null; output: string }> {
   return new Promise((resolveRun) => {
     const child = spawn(process.execPath, [SERVER_MAIN], {
       cwd: WORKSPACE,
