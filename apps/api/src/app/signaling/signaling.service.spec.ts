@@ -1,0 +1,111 @@
+import { Logger } from '@nestjs/common';
+import { RTCPeerConnection, RTCRtpCodecParameters } from 'werift';
+import { AudioPipelineService } from '../audio-pipeline/audio-pipeline.service';
+import type { AppConfig } from '../config/app-config';
+import { loadConfig } from '../config/config.schema';
+import { PeerConnectionFactory } from '../media/peer-connection.factory';
+import { disableWeriftDefaultStun } from '../media/werift-defaults';
+import type { Session } from '../sessions/session';
+import { SessionService } from '../sessions/sessions.service';
+import { TranscriptionService } from '../transcription/transcription.service';
+import { SignalingService } from './signaling.service';
+
+async function offer(kind: 'audio' | 'video'): Promise<{ sdp: string; pc: RTCPeerConnection }> {
+  disableWeriftDefaultStun();
+  const pc = new RTCPeerConnection({
+    codecs: {
+      audio: [new RTCRtpCodecParameters({ mimeType: 'audio/opus', clockRate: 48000, channels: 2 })],
+      video: [new RTCRtpCodecParameters({ mimeType: 'video/VP8', clockRate: 90000 })],
+    },
+    iceUseIpv6: false,
+  });
+  pc.addTransceiver(kind, { direction: 'sendonly' });
+  const description = await pc.createOffer();
+  await pc.setLocalDescription(description);
+  return { sdp: description.sdp, pc };
+}
+
+describe(SignalingService.name, () => {
+  const config = loadConfig({ ICE_HOST_ADDRESSES: '127.0.0.1' }) as AppConfig;
+  const sessions = new SessionService(
+    config,
+    new TranscriptionService(config, {
+      engine: { info: { id: 'e', model: 'm' }, transcribe: () => Promise.resolve({ text: '' }) },
+    }),
+  );
+  const sut = new SignalingService(
+    new PeerConnectionFactory(config),
+    new AudioPipelineService(config),
+    sessions,
+  );
+  const peers: RTCPeerConnection[] = [];
+  const opened: Session[] = [];
+  const newSession = () => {
+    const { session } = sessions.create({});
+    opened.push(session);
+    return session;
+  };
+
+  beforeAll(() => Logger.overrideLogger(false));
+  afterAll(async () => {
+    await Promise.all(opened.map((s) => sessions.close(s, { reason: 'deleted', drainMs: 0 })));
+    await Promise.all(peers.map((pc) => pc.close()));
+  });
+
+  it('answers an Opus offer with a receive-only audio answer and sends its candidates to the client', async () => {
+    const session = newSession();
+    const { sdp, pc } = await offer('audio');
+    peers.push(pc);
+    const sent: string[] = [];
+    let firstCandidate: () => void = () => undefined;
+    const candidateSent = new Promise<void>((resolve) => (firstCandidate = resolve));
+    session.attachSocket({
+      send: (d) => {
+        sent.push(d);
+        if ((JSON.parse(d) as { type: string }).type === 'candidate') firstCandidate();
+      },
+      close: () => undefined,
+    });
+    const answer = await sut.answer(session, sdp);
+    expect(answer.type).toBe('answer');
+    expect(answer.sdp).toMatch(/m=audio [1-9]\d* /);
+    expect(answer.sdp).toMatch(/a=rtpmap:\d+ opus\/48000\/2/);
+    expect(answer.sdp).toContain('a=recvonly');
+    expect(answer.sdp).toContain('a=setup:active');
+    await candidateSent;
+    const candidate = sent
+      .map((d) => JSON.parse(d) as { type: string; candidate?: { candidate: string } })
+      .find((m) => m.type === 'candidate');
+    expect(candidate?.candidate?.candidate).toMatch(/^candidate:/);
+  });
+
+  it('refuses a second offer for the same session', async () => {
+    const session = newSession();
+    const first = await offer('audio');
+    const second = await offer('audio');
+    peers.push(first.pc, second.pc);
+    await sut.answer(session, first.sdp);
+    await expect(sut.answer(session, second.sdp)).rejects.toMatchObject({
+      status: 409,
+      code: 'offer_already_received',
+    });
+  });
+
+  it('refuses a video-only offer and one that is not SDP, and lets the client try again', async () => {
+    const session = newSession();
+    const video = await offer('video');
+    peers.push(video.pc);
+    await expect(sut.answer(session, video.sdp)).rejects.toMatchObject({
+      status: 400,
+      code: 'no_audio',
+    });
+    await expect(sut.answer(session, 'v=0\r\nnonsense')).rejects.toMatchObject({
+      status: 400,
+      code: 'invalid_sdp',
+    });
+    expect(session.offerAt).toBeUndefined();
+    const good = await offer('audio');
+    peers.push(good.pc);
+    await expect(sut.answer(session, good.sdp)).resolves.toMatchObject({ type: 'answer' });
+  });
+});
