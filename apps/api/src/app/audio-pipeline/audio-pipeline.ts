@@ -25,6 +25,13 @@ export interface PipelineStats {
   audioMs: number;
 }
 
+export interface PipelineOptions {
+  /** Packets held to put reordered ones back in sequence (default 5). */
+  reorderWindow?: number;
+  /** Called once, with the final stats, when the pipeline ends. */
+  onEnd?: (stats: PipelineStats) => void;
+}
+
 /**
  * RTP -> reorder (small window) -> Opus decode with loss concealment (16 kHz mono)
  * -> segmenter -> utterances. Each stage is a pure core; this class only chains them.
@@ -32,6 +39,7 @@ export interface PipelineStats {
 export class AudioPipeline {
   readonly #reorder: RtpReorderBuffer;
   readonly #decode: OpusDecodeStage;
+  readonly #onEnd: PipelineOptions['onEnd'];
   #ignored = 0;
   #ended = false;
 
@@ -40,9 +48,10 @@ export class AudioPipeline {
     decoder: OpusDecoder,
     private readonly segmenter: Segmenter,
     private readonly sink: PipelineSink,
-    reorderWindow = 5,
+    options: PipelineOptions = {},
   ) {
-    this.#reorder = new RtpReorderBuffer(reorderWindow);
+    this.#reorder = new RtpReorderBuffer(options.reorderWindow ?? 5);
+    this.#onEnd = options.onEnd;
     this.#decode = new OpusDecodeStage(decoder);
   }
 
@@ -66,6 +75,7 @@ export class AudioPipeline {
     for (const ordered of this.#reorder.flush()) this.#decodeAndSegment(ordered);
     this.#ended = true;
     this.#deliver(this.segmenter.flush());
+    this.#onEnd?.(this.stats);
   }
 
   get stats(): PipelineStats {

@@ -3,6 +3,7 @@ import { Injectable } from '@nestjs/common';
 import { RTCPeerConnection, RTCRtpCodecParameters } from 'werift';
 import { AppConfig } from '../config/app-config';
 import { disableWeriftDefaultStun } from './werift-defaults';
+import { installWeriftFastPaths } from './werift-fast-paths';
 
 /** Opus as every browser offers it; the payload type is taken from the offer. */
 export const OPUS_CODEC = () =>
@@ -23,6 +24,7 @@ export class PeerConnectionFactory {
 
   constructor(private readonly config: AppConfig) {
     disableWeriftDefaultStun();
+    installWeriftFastPaths();
   }
 
   create(): RTCPeerConnection {

@@ -1,0 +1,77 @@
+import { Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
+import {
+  PipelineTotals,
+  type PipelineTotalsSnapshot,
+} from '../audio-pipeline/pipeline-totals.service';
+import { SessionService } from '../sessions/sessions.service';
+
+/** The histogram's sampling timer: every reading includes up to this much of it. */
+export const EVENT_LOOP_RESOLUTION_MS = 10;
+
+export interface Metrics {
+  uptimeS: number;
+  /** Since the previous GET /metrics (or start), resolution subtracted, in ms. */
+  eventLoopDelayMs: { p50: number; p99: number; max: number };
+  memory: NodeJS.MemoryUsage;
+  /** Handles and requests keeping the loop alive, counted by type (`UDPWrap`, `Timeout`, ...). */
+  activeResources: Record<string, number>;
+  sessions: { open: number };
+  /** Over every session whose audio pipeline has ended. */
+  rtp: { received: number; lost: number; late: number; decodeErrors: number; pipelines: number };
+}
+
+/** Process health for operators: event-loop delay, memory, live handles, sessions, RTP totals. */
+@Injectable()
+export class MetricsService implements OnModuleInit, OnModuleDestroy {
+  #delay: IntervalHistogram | undefined;
+
+  constructor(
+    private readonly sessions: SessionService,
+    private readonly totals: PipelineTotals,
+  ) {}
+
+  onModuleInit(): void {
+    this.#delay = monitorEventLoopDelay({ resolution: EVENT_LOOP_RESOLUTION_MS });
+    this.#delay.enable();
+  }
+
+  onModuleDestroy(): void {
+    this.#delay?.disable();
+  }
+
+  /** A snapshot; the event-loop histogram starts again after each one. */
+  snapshot(): Metrics {
+    const rtp: PipelineTotalsSnapshot = this.totals.snapshot();
+    return {
+      uptimeS: Math.round(process.uptime()),
+      eventLoopDelayMs: this.#takeDelay(),
+      memory: process.memoryUsage(),
+      activeResources: countByType(process.getActiveResourcesInfo()),
+      sessions: { open: this.sessions.openCount },
+      rtp: {
+        received: rtp.rtpReceived,
+        lost: rtp.rtpLost,
+        late: rtp.rtpLate,
+        decodeErrors: rtp.decodeErrors,
+        pipelines: rtp.pipelinesEnded,
+      },
+    };
+  }
+
+  #takeDelay(): Metrics['eventLoopDelayMs'] {
+    const h = this.#delay;
+    if (!h || h.count === 0) return { p50: 0, p99: 0, max: 0 };
+    const ms = (ns: number) =>
+      Math.max(0, Math.round((ns / 1e6 - EVENT_LOOP_RESOLUTION_MS) * 100) / 100);
+    const delay = { p50: ms(h.percentile(50)), p99: ms(h.percentile(99)), max: ms(h.max) };
+    h.reset();
+    return delay;
+  }
+}
+
+function countByType(types: string[]): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const type of types) counts[type] = (counts[type] ?? 0) + 1;
+  return counts;
+}

@@ -1,0 +1,97 @@
+import type { Request } from 'express';
+import { PipelineTotals } from '../audio-pipeline/pipeline-totals.service';
+import type { SessionService } from '../sessions/sessions.service';
+import { ApiError } from '../common/api-error';
+import { isLoopback, MetricsController } from './metrics.controller';
+import { MetricsService } from './metrics.service';
+
+const fakeSessions = (open: number) => ({ openCount: open }) as unknown as SessionService;
+
+function blockFor(ms: number): void {
+  const until = Date.now() + ms;
+  while (Date.now() < until) {
+    /* a busy event loop */
+  }
+}
+
+describe(MetricsService.name, () => {
+  let sut: MetricsService;
+  let totals: PipelineTotals;
+
+  beforeEach(() => {
+    totals = new PipelineTotals();
+    sut = new MetricsService(fakeSessions(3), totals);
+    sut.onModuleInit();
+  });
+  afterEach(() => sut.onModuleDestroy());
+
+  it('reports open sessions, memory, active resources by type and RTP totals', () => {
+    totals.record({
+      received: 100,
+      ignored: 0,
+      lost: 2,
+      late: 1,
+      duplicates: 0,
+      reordered: 0,
+      decoded: 97,
+      decodeErrors: 4,
+      concealedMs: 0,
+      audioMs: 2000,
+    });
+    const timer = setTimeout(() => undefined, 60_000);
+    const m = sut.snapshot();
+    clearTimeout(timer);
+    expect(m.sessions).toEqual({ open: 3 });
+    expect(m.rtp).toEqual({ received: 100, lost: 2, late: 1, decodeErrors: 4, pipelines: 1 });
+    expect(m.memory.heapUsed).toBeGreaterThan(0);
+    expect(m.activeResources.Timeout).toBeGreaterThanOrEqual(1);
+  });
+
+  it('measures event-loop delay net of the resolution, and starts again after each read', async () => {
+    await new Promise((r) => setTimeout(r, 30));
+    blockFor(120);
+    await new Promise((r) => setTimeout(r, 30));
+    const first = sut.snapshot().eventLoopDelayMs;
+    expect(first.max).toBeGreaterThanOrEqual(90);
+    expect(first.max).toBeLessThan(1000);
+    expect(first.p50).toBeLessThanOrEqual(first.p99);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(sut.snapshot().eventLoopDelayMs.max).toBeLessThan(90);
+  });
+});
+
+describe(MetricsController.name, () => {
+  const sut = new MetricsController(new MetricsService(fakeSessions(0), new PipelineTotals()));
+  const request = (socketAddress: string, ip: string) =>
+    ({ socket: { remoteAddress: socketAddress }, ip }) as unknown as Request;
+
+  it('answers loopback callers', () => {
+    expect(sut.get(request('127.0.0.1', '127.0.0.1')).sessions).toEqual({ open: 0 });
+    expect(sut.get(request('::ffff:127.0.0.1', '::1')).sessions).toEqual({ open: 0 });
+  });
+
+  it('refuses other addresses, and a remote client behind a loopback proxy, with 403', () => {
+    for (const [socket, ip] of [
+      ['10.0.0.5', '10.0.0.5'],
+      ['127.0.0.1', '203.0.113.9'],
+      ['::ffff:192.168.1.2', '::ffff:192.168.1.2'],
+    ]) {
+      expect(() => sut.get(request(socket, ip))).toThrow(
+        expect.objectContaining<Partial<ApiError>>({ status: 403 }),
+      );
+    }
+  });
+
+  it.each([
+    ['127.0.0.1', true],
+    ['127.8.9.10', true],
+    ['::1', true],
+    ['::ffff:127.0.0.1', true],
+    ['::ffff:10.0.0.1', false],
+    ['128.0.0.1', false],
+    ['fe80::1', false],
+    [undefined, false],
+  ])('isLoopback(%s) is %s', (address, expected) => {
+    expect(isLoopback(address)).toBe(expected);
+  });
+});

@@ -1,0 +1,157 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { RtcpRrPacket, RtpHeader, RtpPacket, SrtcpSession, SrtpSession } from 'werift';
+import {
+  installWeriftFastPaths,
+  parseRtpHeader,
+  weriftFastPaths as fast,
+  weriftOriginals as original,
+} from './werift-fast-paths';
+
+const PROFILE_AES_CM_128_HMAC_SHA1_80 = 0x0001;
+const PROFILE_AEAD_AES_128_GCM = 0x0007;
+
+/** A deterministic pseudo-random source, so a failure names a reproducible case. */
+function prng(seed: number) {
+  let state = createHash('sha256').update(String(seed)).digest();
+  let pos = 0;
+  return (n: number): number => {
+    if (pos + 4 > state.length) {
+      state = createHash('sha256').update(state).digest();
+      pos = 0;
+    }
+    const v = state.readUInt32BE(pos);
+    pos += 4;
+    return v % n;
+  };
+}
+
+/** A random valid RTP packet as a sender builds it: CSRCs, RFC 8285 extensions, padding. */
+function randomPacket(seed: number): Buffer {
+  const r = prng(seed);
+  const kind = r(4); // none, one-byte, two-byte, other profile
+  const extensions =
+    kind === 1
+      ? Array.from({ length: 1 + r(4) }, () => ({
+          id: 1 + r(14),
+          payload: randomBytes(1 + r(16)),
+        }))
+      : kind === 2
+        ? Array.from({ length: 1 + r(4) }, () => ({
+            id: 1 + r(255),
+            payload: randomBytes(r(20)),
+          }))
+        : kind === 3
+          ? [{ id: 0, payload: randomBytes(4 * (1 + r(4))) }]
+          : [];
+  const padding = r(3) === 0;
+  const header = new RtpHeader({
+    padding,
+    paddingSize: padding ? 1 + r(16) : 0,
+    marker: r(2) === 1,
+    payloadType: r(128),
+    sequenceNumber: r(65536),
+    timestamp: r(2 ** 32),
+    ssrc: r(2 ** 32),
+    csrc: Array.from({ length: r(16) }, () => r(2 ** 32)),
+    extensionProfile: kind === 2 ? 0x1000 : kind === 3 ? 0xabcd : 0xbede,
+    extensions,
+  } as Partial<RtpHeader>);
+  return new RtpPacket(header, randomBytes(r(200))).serialize();
+}
+
+function srtpPair(profile: number) {
+  const key = randomBytes(16);
+  const salt = randomBytes(profile === PROFILE_AES_CM_128_HMAC_SHA1_80 ? 14 : 12);
+  const keys = {
+    localMasterKey: key,
+    localMasterSalt: salt,
+    remoteMasterKey: key,
+    remoteMasterSalt: salt,
+  };
+  return { srtp: new SrtpSession({ keys, profile }), srtcp: new SrtcpSession({ keys, profile }) };
+}
+
+describe(parseRtpHeader.name, () => {
+  it('parses random headers with CSRCs, extensions and padding exactly as werift does', () => {
+    for (let seed = 0; seed < 2000; seed++) {
+      const packet = randomPacket(seed);
+      const expected = original.parseRtpHeader(packet);
+      const sut = parseRtpHeader(packet);
+      expect(sut).toStrictEqual(expected);
+      expect(Object.keys(sut)).toEqual(Object.keys(expected));
+      expect(sut).toBeInstanceOf(RtpHeader);
+    }
+  });
+
+  it('reads truncated and malformed packets as werift does, or fails where it fails', () => {
+    for (let seed = 0; seed < 500; seed++) {
+      const packet = randomPacket(seed);
+      const cut = packet.subarray(0, prng(seed + 1e6)(packet.length + 1));
+      const outcome = (parse: (raw: Buffer) => RtpHeader) => {
+        try {
+          return { seed, header: parse(cut) };
+        } catch {
+          return { seed, threw: true };
+        }
+      };
+      expect(outcome(parseRtpHeader)).toStrictEqual(outcome(original.parseRtpHeader));
+    }
+  });
+});
+
+describe('SRTP with the fast header parse installed', () => {
+  it.each([
+    ['AES-CM + HMAC-SHA1-80', PROFILE_AES_CM_128_HMAC_SHA1_80],
+    ['AEAD AES-128-GCM', PROFILE_AEAD_AES_128_GCM],
+  ])(
+    'decrypts %s packets with CSRCs, extensions and padding, across a sequence wrap',
+    (_, profile) => {
+      expect(installWeriftFastPaths()).toBe(true);
+      expect(installWeriftFastPaths()).toBe(true); // idempotent
+      expect(RtpHeader.deSerialize).toBe(parseRtpHeader);
+      const { srtp, srtcp } = srtpPair(profile);
+      for (let i = 0; i < 300; i++) {
+        const clear = randomPacket(i);
+        const header = original.parseRtpHeader(clear);
+        header.sequenceNumber = (65400 + i) & 0xffff;
+        clear.writeUInt16BE(header.sequenceNumber, 2);
+        const decrypted = srtp.decrypt(srtp.encrypt(clear.subarray(header.payloadOffset), header));
+        expect(decrypted).toEqual(clear);
+        expect(RtpPacket.deSerialize(decrypted).header).toStrictEqual(
+          original.parseRtpHeader(clear),
+        );
+      }
+      const rr = new RtcpRrPacket({ ssrc: 42 }).serialize();
+      expect(srtcp.decrypt(srtcp.encrypt(rr))).toEqual(rr);
+    },
+  );
+});
+
+describe('X25519 through node:crypto', () => {
+  const X25519 = 29;
+
+  it('derives the same shared secret as werift from keys made either way', () => {
+    for (let i = 0; i < 20; i++) {
+      const ours = fast.generateKeyPair(X25519);
+      const theirs = original.generateKeyPair(X25519);
+      expect(ours.publicKey).toHaveLength(32);
+      expect(ours.privateKey).toHaveLength(32);
+      const secrets = [
+        original.prfPreMasterSecret(theirs.publicKey, ours.privateKey, X25519),
+        fast.prfPreMasterSecret(theirs.publicKey, ours.privateKey, X25519),
+        original.prfPreMasterSecret(ours.publicKey, theirs.privateKey, X25519),
+        fast.prfPreMasterSecret(ours.publicKey, theirs.privateKey, X25519),
+      ];
+      for (const s of secrets) expect(s).toEqual(secrets[0]);
+    }
+  });
+
+  it('leaves P-256 to werift', () => {
+    const P256 = 23;
+    const a = fast.generateKeyPair(P256);
+    const b = original.generateKeyPair(P256);
+    expect(fast.prfPreMasterSecret(b.publicKey, a.privateKey, P256)).toEqual(
+      original.prfPreMasterSecret(a.publicKey, b.privateKey, P256),
+    );
+  });
+});
