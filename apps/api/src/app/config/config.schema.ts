@@ -72,6 +72,7 @@ export const EnvSchema = z.object({
   SSE_KEEPALIVE_MS: int(100, 600_000).default(15_000),
   SSE_REPLAY_EVENTS: int(10, 100_000).default(1000),
   WEB_ROOT: z.string().default('dist/apps/web/browser'),
+  METRICS_TOKEN: z.preprocess(emptyAsUndefined, z.string().min(32).optional()),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
 });
 

@@ -1,3 +1,5 @@
+import type { AppConfig } from '../config/app-config';
+import { loadConfig } from '../config/config.schema';
 import type { Request } from 'express';
 import { PipelineTotals } from '../audio-pipeline/pipeline-totals.service';
 import type { SessionService } from '../sessions/sessions.service';
@@ -61,9 +63,26 @@ describe(MetricsService.name, () => {
 });
 
 describe(MetricsController.name, () => {
-  const sut = new MetricsController(new MetricsService(fakeSessions(0), new PipelineTotals()));
-  const request = (socketAddress: string, ip: string) =>
-    ({ socket: { remoteAddress: socketAddress }, ip }) as unknown as Request;
+  const TOKEN = 'm'.repeat(40);
+  const sut = new MetricsController(
+    new MetricsService(fakeSessions(0), new PipelineTotals()),
+    loadConfig({ METRICS_TOKEN: TOKEN }) as AppConfig,
+  );
+  const request = (socketAddress: string, ip: string, authorization?: string) =>
+    ({
+      socket: { remoteAddress: socketAddress },
+      ip,
+      headers: { authorization },
+    }) as unknown as Request;
+
+  it('answers any caller that has METRICS_TOKEN', () => {
+    expect(sut.get(request('10.0.0.5', '10.0.0.5', `Bearer ${TOKEN}`)).sessions).toEqual({
+      open: 0,
+    });
+    expect(() => sut.get(request('10.0.0.5', '10.0.0.5', 'Bearer wrong'))).toThrow(
+      expect.objectContaining<Partial<ApiError>>({ status: 403 }),
+    );
+  });
 
   it('answers loopback callers', () => {
     expect(sut.get(request('127.0.0.1', '127.0.0.1')).sessions).toEqual({ open: 0 });
