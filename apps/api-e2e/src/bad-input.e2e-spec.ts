@@ -286,7 +286,10 @@ describe('bad input gets a clear error and loses nothing', () => {
 
     it('starts without an engine but is not ready, and says why', async () => {
       // auto, with no OpenAI settings and no offline model where it looks for one
-      const bare = await startServer({ SPHINX_MODEL_DIR: '/nonexistent' });
+      const bare = await startServer({
+        SPHINX_MODEL_DIR: '/nonexistent',
+        WHISPER_MODELS_DIR: '/nonexistent',
+      });
       try {
         const bareApi = new ApiClient(bare.baseUrl);
         const ready = await bareApi.readyz();

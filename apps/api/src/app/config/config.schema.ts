@@ -48,7 +48,10 @@ export const EnvSchema = z.object({
     )
     .default([]),
   ICE_PORT_RANGE: z.preprocess(emptyAsUndefined, portRange.optional()),
-  TRANSCRIPTION_ENGINE: z.enum(['auto', 'openai', 'sphinx']).default('auto'),
+  TRANSCRIPTION_ENGINE: z.enum(['auto', 'openai', 'whisper', 'sphinx']).default('auto'),
+  WHISPER_MODEL: z.string().min(1).default('base.en'),
+  WHISPER_MODELS_DIR: z.string().min(1).default('models'),
+  WHISPER_THREADS: z.preprocess(emptyAsUndefined, int(1, 64).optional()),
   OPENAI_API_KEY: z.preprocess(emptyAsUndefined, z.string().optional()),
   OPENAI_BASE_URL: z.preprocess(emptyAsUndefined, z.url().optional()),
   OPENAI_TRANSCRIPTION_MODEL: z.string().min(1).default('whisper-1'),

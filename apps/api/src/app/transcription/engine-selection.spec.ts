@@ -1,16 +1,34 @@
 import { ConfigError, loadConfig } from '../config/config.schema';
 import type { TranscriptionEngine } from './engine';
 import { chooseEngine, EngineLoaders } from './engine-selection';
+import { WhisperModelError } from './whisper/whisper-model';
 
 const offline: TranscriptionEngine = {
   info: { id: 'sphinx', model: 'pocketsphinx-en-us' },
   transcribe: () => Promise.resolve({ text: '' }),
 };
 
-function loaders(sphinxInstalled: boolean): EngineLoaders & { started: string[] } {
+const whisper: TranscriptionEngine = {
+  info: { id: 'whisper', model: 'base.en' },
+  transcribe: () => Promise.resolve({ text: '' }),
+};
+
+function loaders(
+  sphinxInstalled: boolean,
+  whisperModel: 'none' | 'good' | 'broken' = 'none',
+): EngineLoaders & { started: string[] } {
   const started: string[] = [];
   return {
     started,
+    whisper: {
+      present: () => whisperModel !== 'none',
+      load: (modelPath) => {
+        started.push(modelPath);
+        return whisperModel === 'good'
+          ? Promise.resolve(whisper)
+          : Promise.reject(new WhisperModelError('truncated', modelPath, 'is truncated'));
+      },
+    },
     sphinx: {
       availability: () =>
         sphinxInstalled
@@ -41,6 +59,25 @@ describe(chooseEngine.name, () => {
     expect(choice.engine?.info.id).toBe('openai');
   });
 
+  it('auto: picks local Whisper when its model is there, before the offline engine', async () => {
+    const available = loaders(true, 'good');
+    const choice = await chooseEngine(loadConfig({ WHISPER_MODEL: 'tiny.en' }), available);
+    expect(choice.engine?.info.id).toBe('whisper');
+    expect(available.started).toEqual(['models/ggml-tiny.en.bin']);
+  });
+
+  it('auto: a Whisper model that is there but broken stops the start, saying why', async () => {
+    await expect(chooseEngine(loadConfig({}), loaders(true, 'broken'))).rejects.toThrow(
+      /WHISPER_MODEL.*truncated/,
+    );
+  });
+
+  it('by name: whisper without a model says how to download one', async () => {
+    await expect(
+      chooseEngine(loadConfig({ TRANSCRIPTION_ENGINE: 'whisper' }), loaders(true)),
+    ).rejects.toThrow(/npm run model:download -- base.en/);
+  });
+
   it('auto: falls back to the offline engine when it is installed', async () => {
     const available = loaders(true);
     const choice = await chooseEngine(loadConfig({ SPHINX_MODEL_DIR: '/models/en' }), available);
@@ -53,6 +90,7 @@ describe(chooseEngine.name, () => {
     expect(choice.engine).toBeNull();
     expect(choice.reason).toMatch(/OPENAI_API_KEY/);
     expect(choice.reason).toMatch(/apt-get install pocketsphinx/);
+    expect(choice.reason).toMatch(/npm run model:download/);
   });
 
   it('by name: an engine that is not usable stops the start, naming the variable', async () => {

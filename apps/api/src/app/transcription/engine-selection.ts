@@ -1,7 +1,10 @@
+import { existsSync } from 'node:fs';
 import { ConfigError, type Env } from '../config/config.schema';
 import type { TranscriptionEngine } from './engine';
 import { OpenAiEngine } from './openai/openai.engine';
 import { SphinxEngine, sphinxAvailability } from './sphinx/sphinx.engine';
+import { WhisperEngine } from './whisper/whisper.engine';
+import { resolveWhisperModel, WhisperModelError } from './whisper/whisper-model';
 
 export interface EngineChoice {
   engine: TranscriptionEngine | null;
@@ -11,6 +14,11 @@ export interface EngineChoice {
 
 /** The local engines, for tests to replace. */
 export interface EngineLoaders {
+  whisper: {
+    /** Whether a model file is at the path (its contents are checked when it loads). */
+    present: (modelPath: string) => boolean;
+    load: (modelPath: string, threads?: number) => Promise<TranscriptionEngine>;
+  };
   sphinx: {
     availability: (modelDir: string) => { available: boolean; reason?: string };
     start: (modelDir: string) => Promise<TranscriptionEngine>;
@@ -18,6 +26,10 @@ export interface EngineLoaders {
 }
 
 const DEFAULT_LOADERS: EngineLoaders = {
+  whisper: {
+    present: (modelPath) => existsSync(modelPath),
+    load: (modelPath, threads) => WhisperEngine.load({ modelPath, threads }),
+  },
   sphinx: {
     availability: (modelDir) => sphinxAvailability({ modelDir }),
     start: (modelDir) => SphinxEngine.start({ modelDir }),
@@ -26,13 +38,15 @@ const DEFAULT_LOADERS: EngineLoaders = {
 
 export const NO_ENGINE_REASON =
   'no transcription engine is usable: set OPENAI_API_KEY (or OPENAI_BASE_URL for an ' +
-  'OpenAI-compatible server), or install the offline engine with ' +
-  '`apt-get install pocketsphinx pocketsphinx-en-us`';
+  'OpenAI-compatible server), or download a Whisper model with `npm run model:download -- base.en`, ' +
+  'or install the offline engine with `apt-get install pocketsphinx pocketsphinx-en-us`';
 
 /**
  * `TRANSCRIPTION_ENGINE`: an engine by name (it must be usable, or the start fails with the
- * reason), or `auto`: the OpenAI engine when a key or base URL is set, else the offline engine
- * when it is installed, else none (the server starts; `/readyz` says why it is not ready).
+ * reason), or `auto`: the OpenAI engine when a key or base URL is set, else the local Whisper
+ * engine when its model file is there, else the offline pocketsphinx engine when it is
+ * installed, else none (the server starts; `/readyz` says why it is not ready). A model file
+ * that is there but broken stops the start with the reason.
  */
 export async function chooseEngine(
   config: Env,
@@ -50,6 +64,23 @@ export async function chooseEngine(
         maxRetries: config.OPENAI_MAX_RETRIES,
       }),
     };
+  }
+  if (wanted === 'whisper' || wanted === 'auto') {
+    const modelPath = resolveWhisperModel(config.WHISPER_MODEL, config.WHISPER_MODELS_DIR);
+    if (loaders.whisper.present(modelPath)) {
+      try {
+        return { engine: await loaders.whisper.load(modelPath, config.WHISPER_THREADS) };
+      } catch (error) {
+        if (error instanceof WhisperModelError)
+          throw new ConfigError([`WHISPER_MODEL: ${error.message}`]);
+        throw error;
+      }
+    }
+    if (wanted === 'whisper') {
+      throw new ConfigError([
+        `WHISPER_MODEL: no model at ${modelPath}; download one with \`npm run model:download -- ${config.WHISPER_MODEL}\``,
+      ]);
+    }
   }
   if (wanted === 'sphinx' || wanted === 'auto') {
     const availability = loaders.sphinx.availability(config.SPHINX_MODEL_DIR);

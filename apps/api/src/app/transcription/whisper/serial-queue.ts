@@ -19,14 +19,13 @@ interface Job {
 }
 
 /**
- * Runs one task at a time, with a bounded line of waiting ones. A waiting request leaves the
- * line when its signal aborts. A running task cannot be interrupted (whisper.cpp's decoder
- * runs to the end), so an abort or a timeout answers the caller at once while the task keeps
- * its slot until it ends; only the timeout also frees the slot, so a task that never settles
- * cannot wedge the queue.
+ * Runs one task at a time, with a bounded line of waiting ones; admission is decided when
+ * `run` is called. A waiting request leaves the line when its signal aborts. A running task
+ * cannot be interrupted, so an abort, a timeout or `close` answers its caller at once while the
+ * task keeps the slot until it settles: two tasks never overlap, whatever their callers do.
  */
 export class SerialQueue {
-  #running?: Job;
+  #running?: { job: Job; settled: Promise<void> };
   readonly #waiting: Job[] = [];
   #closed = false;
 
@@ -40,7 +39,6 @@ export class SerialQueue {
     return this.#running !== undefined;
   }
 
-  /** Admission is decided synchronously, when `run` is called. */
   run<T>(task: () => Promise<T>, { signal, timeoutMs }: RunOptions): Promise<T> {
     const { label, maxWaiting } = this.options;
     if (this.#closed) return Promise.reject(new EngineUnavailableError(`${label} is shut down`));
@@ -51,47 +49,39 @@ export class SerialQueue {
       );
     }
     return new Promise<T>((resolve, reject) => {
-      let settled = false;
+      let answered = false;
       let timer: NodeJS.Timeout | undefined;
-      const settle = (outcome: () => void) => {
-        if (settled) return;
-        settled = true;
+      const answer = (outcome: () => void) => {
+        if (answered) return;
+        answered = true;
+        clearTimeout(timer);
         signal.removeEventListener('abort', onAbort);
         outcome();
       };
       const job: Job = {
         start: () => {
-          this.#running = job;
-          timer = setTimeout(() => {
-            settle(() => reject(new EngineTimeoutError(`${label} did not finish in time`)));
-            this.#release(job);
-          }, timeoutMs);
-          let result: Promise<T>;
-          try {
-            result = task();
-          } catch (error) {
-            result = Promise.reject(error);
-          }
-          result
-            .then(
-              (value) => settle(() => resolve(value)),
-              (error: unknown) => settle(() => reject(asEngineError(error, label))),
-            )
-            .finally(() => {
-              clearTimeout(timer);
-              this.#release(job);
-            });
+          timer = setTimeout(
+            () => answer(() => reject(new EngineTimeoutError(`${label} did not finish in time`))),
+            timeoutMs,
+          );
+          const settled = attempt(task).then(
+            (value) => answer(() => resolve(value)),
+            (error: unknown) => answer(() => reject(asEngineError(error, label))),
+          );
+          const running = { job, settled };
+          this.#running = running;
+          void settled.then(() => {
+            if (this.#running !== running) return;
+            this.#running = undefined;
+            if (!this.#closed) this.#waiting.shift()?.start();
+          });
         },
-        fail: (error) => {
-          clearTimeout(timer);
-          settle(() => reject(error));
-        },
+        fail: (error) => answer(() => reject(error)),
       };
       const onAbort = () => {
         const index = this.#waiting.indexOf(job);
         if (index >= 0) this.#waiting.splice(index, 1);
-        // A running task keeps its slot until it ends; its caller need not wait for it.
-        settle(() => reject(aborted()));
+        answer(() => reject(aborted()));
       };
       signal.addEventListener('abort', onAbort, { once: true });
       if (this.#running) this.#waiting.push(job);
@@ -99,19 +89,27 @@ export class SerialQueue {
     });
   }
 
-  /** Fails every waiting and running caller with `error`; nothing more is accepted. */
-  close(error: EngineError): void {
-    this.#closed = true;
-    const jobs = [...this.#waiting.splice(0), ...(this.#running ? [this.#running] : [])];
-    this.#running = undefined;
-    for (const job of jobs) job.fail(error);
+  /** Resolves once no task is running (at once if none is). */
+  idle(): Promise<void> {
+    return this.#running?.settled.then(() => this.idle()) ?? Promise.resolve();
   }
 
-  #release(job: Job): void {
-    if (this.#running !== job) return;
-    this.#running = undefined;
-    if (this.#closed) return;
-    this.#waiting.shift()?.start();
+  /**
+   * Fails every waiting and running caller with `error`; nothing more is accepted. A running
+   * task goes on to its end: wait for `idle()` before freeing what it uses.
+   */
+  close(error: EngineError): void {
+    this.#closed = true;
+    for (const job of this.#waiting.splice(0)) job.fail(error);
+    this.#running?.job.fail(error);
+  }
+}
+
+function attempt<T>(task: () => Promise<T>): Promise<T> {
+  try {
+    return task();
+  } catch (error) {
+    return Promise.reject(error);
   }
 }
 

@@ -9,9 +9,9 @@ import {
   TranscriptionResult,
 } from '../engine';
 import { SerialQueue } from './serial-queue';
-import { pcm16FromWav } from './wav-pcm';
-import { WhisperContext, attachNativeLog, loadWhisperBinding } from './whisper-native';
+import { WHISPER_SAMPLE_RATE, pcm16FromWav } from './wav-pcm';
 import { WhisperModelError, WhisperModelInfo, inspectWhisperModel } from './whisper-model';
+import { WhisperNativeModel, loadNativeModel, loadWhisperAddon } from './whisper-native';
 
 export { WhisperModelError, resolveWhisperModel } from './whisper-model';
 
@@ -24,11 +24,12 @@ export interface WhisperEngineOptions {
   maxQueue?: number;
   /** A request may run this long plus 5x its audio's duration. Default 30 s. */
   minTimeoutMs?: number;
-  /** Where whisper.cpp's warnings and errors go (its chatter is dropped). */
-  logger?: Pick<Logger, 'warn' | 'error'>;
+  /** `close()` waits this long at most for a running request before giving up on freeing. */
+  closeTimeoutMs?: number;
+  logger?: Pick<Logger, 'warn'>;
 }
 
-/** whisper.cpp's languages (`g_lang`), by ISO-639-1 code (plus `haw` and `yue`). */
+/** whisper.cpp's languages (`g_lang`): ISO-639-1 codes plus `haw` and `yue`. */
 export const WHISPER_LANGUAGES: ReadonlySet<string> = new Set(
   (
     'en zh de es ru ko fr ja pt tr pl ca nl ar sv it id hi fi vi he uk el ms cs ro da hu ta no ' +
@@ -38,73 +39,70 @@ export const WHISPER_LANGUAGES: ReadonlySet<string> = new Set(
   ).split(' '),
 );
 
+/** whisper.cpp transcribes nothing shorter than 100 ms. */
+const MIN_SAMPLES = WHISPER_SAMPLE_RATE / 10;
 const LABEL = 'the local Whisper engine';
 
 /**
- * whisper.cpp inside the server process through `@fugood/whisper.node`: one model, loaded
- * once and shared by every session. Inference runs on a libuv worker thread (the binding's
- * N-API AsyncWorker) and whisper.cpp's own compute threads, never on the event loop; requests
- * run one at a time (they would serialise on the model's lock anyway, each holding a libuv
- * thread while waiting) behind a bounded queue.
- *
- * The binding never settles a transcription that fails natively (its error callback passes one
- * argument where its promise wrapper waits for two), and its `stop()` ends that way too, so:
- * inputs that whisper.cpp rejects are refused here first, a running request is never stopped
- * (an abort answers its caller and lets it finish), and every run has a deadline.
+ * whisper.cpp inside the server process (see `whisper-native.ts` for the binding): one model,
+ * loaded once and shared by every session. Inference runs on a libuv worker thread and
+ * whisper.cpp's compute threads, never on the event loop. Requests run one at a time (the
+ * binding must never run two at once on a model) behind a bounded queue; a running request
+ * cannot be stopped, so an abort or a timeout answers its caller and the request runs out.
  */
 export class WhisperEngine implements TranscriptionEngine {
   readonly info: EngineInfo;
   readonly #queue: SerialQueue;
   readonly #threads: number;
   readonly #minTimeoutMs: number;
-  #closed = false;
+  readonly #closeTimeoutMs: number;
+  #closing?: Promise<void>;
 
   private constructor(
     readonly model: WhisperModelInfo,
-    private readonly context: WhisperContext,
+    private readonly native: WhisperNativeModel,
     options: WhisperEngineOptions,
-    private readonly detachLog: () => void,
+    private readonly logger: Pick<Logger, 'warn'>,
   ) {
     this.info = { id: 'whisper', model: model.name };
     this.#threads = options.threads ?? Math.min(8, availableParallelism());
     this.#minTimeoutMs = options.minTimeoutMs ?? 30_000;
+    this.#closeTimeoutMs = options.closeTimeoutMs ?? 10_000;
     this.#queue = new SerialQueue({ maxWaiting: options.maxQueue ?? 8, label: LABEL });
   }
 
   /**
    * Checks the model file's structure, then loads it with whisper.cpp. Fails with a
-   * `WhisperModelError` for a missing, foreign, truncated or corrupt file, and with an
-   * `EngineUnavailableError` if the native binding cannot be loaded on this machine.
-   * The native load itself is synchronous: it holds the event loop while it reads the weights.
+   * `WhisperModelError` for a missing, foreign, truncated or corrupt file (before whisper.cpp
+   * reads it), and with an `EngineUnavailableError` if no binding loads on this machine.
+   * The native load is synchronous: the event loop waits while it reads the weights.
    */
   static async load(options: WhisperEngineOptions): Promise<WhisperEngine> {
     const model = await inspectWhisperModel(options.modelPath);
-    let whisper;
     try {
-      whisper = loadWhisperBinding();
+      loadWhisperAddon();
     } catch (error) {
       throw new EngineUnavailableError(
-        `the whisper.cpp binding cannot be loaded here: ${(error as Error).message}`,
+        `the whisper.cpp binding is not available: ${(error as Error).message}`,
       );
     }
-    const logger = options.logger ?? new Logger(WhisperEngine.name);
-    // Warnings and errors only: whisper.cpp's info lines are load-time chatter.
-    const detachLog = attachNativeLog(whisper, (level, text) => {
-      const line = text.trim();
-      if (line && level === 'error') logger.error(`whisper.cpp: ${line}`);
-      else if (line && level === 'warn') logger.warn(`whisper.cpp: ${line}`);
-    });
+    let native: WhisperNativeModel;
     try {
-      const context = new whisper.WhisperContext({ filePath: model.path, useGpu: false });
-      return new WhisperEngine(model, context, options, detachLog);
+      native = loadNativeModel(model.path);
     } catch (error) {
-      detachLog();
       throw new WhisperModelError(
         'corrupt',
         model.path,
-        `could not be loaded by whisper.cpp (${error instanceof Error ? error.message : String(error)})`,
+        `could not be loaded by whisper.cpp (${(error as Error).message})`,
       );
     }
+    const logger = options.logger ?? new Logger(WhisperEngine.name);
+    if (model.multilingual) {
+      logger.warn(
+        `${model.name} is multilingual but this binding cannot detect the language: requests without one are transcribed as English`,
+      );
+    }
+    return new WhisperEngine(model, native, options, logger);
   }
 
   /** Requests waiting behind the running one. */
@@ -116,47 +114,53 @@ export class WhisperEngine implements TranscriptionEngine {
     request: TranscriptionRequest,
     signal: AbortSignal,
   ): Promise<TranscriptionResult> {
-    if (this.#closed) throw new EngineUnavailableError(`${LABEL} is shut down`);
+    if (this.#closing) throw new EngineUnavailableError(`${LABEL} is shut down`);
     const language = this.#language(request.language);
-    const { samples, durationMs } = pcm16FromWav(request.wav);
-    const result = await this.#queue.run(
-      async () => {
-        const { promise } = this.context.transcribeData(samples, {
-          language,
-          maxThreads: this.#threads,
-        });
-        return promise;
-      },
-      { signal, timeoutMs: this.#minTimeoutMs + 5 * durationMs },
+    const pcm = pcm16FromWav(request.wav);
+    const pcm16 = new Int16Array(pcm.samples);
+    // Given nothing the binding answers with the previous request's text: never ask it.
+    if (pcm16.length < MIN_SAMPLES) return { text: '', language };
+    const samples = Float32Array.from(pcm16, (sample) => sample / 32768);
+    const text = await this.#queue.run(
+      () => this.native.transcribe(samples, { language, threads: this.#threads }),
+      { signal, timeoutMs: this.#minTimeoutMs + 5 * pcm.durationMs },
     );
-    return {
-      text: result.result.trim(),
-      ...(result.language ? { language: result.language } : {}),
-    };
+    return { text: text.trim(), language };
   }
 
-  /** Fails what is queued or running, then frees the model. Idempotent. */
-  async close(): Promise<void> {
-    if (this.#closed) return;
-    this.#closed = true;
+  /**
+   * Fails what is queued or running, waits (bounded) for a running request to end, then frees
+   * the model. Idempotent; every call resolves when the first is done.
+   */
+  close(): Promise<void> {
+    this.#closing ??= this.#close();
+    return this.#closing;
+  }
+
+  async #close(): Promise<void> {
     this.#queue.close(new EngineUnavailableError(`${LABEL} is shutting down`));
-    try {
-      // A request still running natively keeps its own reference; the model goes with it.
-      await this.context.release();
-    } finally {
-      this.detachLog();
+    let timer: NodeJS.Timeout | undefined;
+    const gaveUp = new Promise<boolean>((resolve) => {
+      timer = setTimeout(() => resolve(true), this.#closeTimeoutMs);
+    });
+    const stuck = await Promise.race([this.#queue.idle().then(() => false), gaveUp]);
+    clearTimeout(timer);
+    if (stuck) {
+      // Freeing the model under a running request would crash the process; leave it.
+      this.logger.warn('a Whisper request is still running at shutdown; the model is not freed');
+      return;
     }
+    this.native.free();
   }
 
-  /** ISO-639-1 or nothing (auto-detect on a multilingual model, English on an `.en` one). */
+  /** ISO-639-1 or nothing (which means English: the binding cannot detect the language). */
   #language(requested: string | undefined): string {
-    const multilingual = this.model.multilingual;
-    if (!requested || requested === 'auto') return multilingual ? 'auto' : 'en';
+    if (!requested || requested === 'auto') return 'en';
     const code = requested.toLowerCase();
     if (!WHISPER_LANGUAGES.has(code)) {
       throw new EngineRejectedError(`${LABEL} does not know the language "${requested}"`);
     }
-    if (!multilingual && code !== 'en') {
+    if (!this.model.multilingual && code !== 'en') {
       throw new EngineRejectedError(
         `the Whisper model ${this.model.name} only transcribes English; use a multilingual model for "${code}"`,
       );

@@ -1,0 +1,3 @@
+export * from './lib/download';
+export * from './lib/models';
+export * from './lib/progress';
