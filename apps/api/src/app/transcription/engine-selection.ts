@@ -77,8 +77,11 @@ export async function chooseEngine(
       }
     }
     if (wanted === 'whisper') {
+      const isName = modelPath !== config.WHISPER_MODEL;
       throw new ConfigError([
-        `WHISPER_MODEL: no model at ${modelPath}; download one with \`npm run model:download -- ${config.WHISPER_MODEL}\``,
+        isName
+          ? `WHISPER_MODEL: no model at ${modelPath}; download it with \`npm run model:download -- ${config.WHISPER_MODEL}\``
+          : `WHISPER_MODEL: no model file at ${modelPath}; give a ggml model file or a name such as base.en`,
       ]);
     }
   }
