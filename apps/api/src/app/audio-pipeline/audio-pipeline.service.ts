@@ -1,35 +1,67 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { OpusEncoder } from '@discordjs/opus';
 import { AppConfig } from '../config/app-config';
 import { AudioPipeline, PipelineSink } from './audio-pipeline';
 import { PipelineTotals } from './pipeline-totals.service';
 import { SAMPLE_RATE } from './opus-decode.stage';
-import { FixedSegmenter, Segmenter } from './segmenter';
+import { FixedSegmenter, Segmenter, SegmenterOutput } from './segmenter';
+import { VadModel } from './vad/vad-model';
+import { VadSegmenter } from './vad/vad-segmenter';
 
 /**
  * Builds one session's pipeline: a libopus decoder of its own and the configured segmenter; its
  * stats go into the process-wide PipelineTotals when it ends.
  */
 @Injectable()
-export class AudioPipelineService {
+export class AudioPipelineService implements OnModuleInit {
+  readonly #logger = new Logger(AudioPipelineService.name);
+  #vad?: VadModel;
+
   constructor(
     private readonly config: AppConfig,
     // Nest injects the module's one instance; callers outside Nest may leave it out.
     private readonly totals: PipelineTotals = new PipelineTotals(),
   ) {}
 
+  /** With `SEGMENTATION=vad`, the Silero model is loaded once, before the first session. */
+  async onModuleInit(): Promise<void> {
+    if (this.config.SEGMENTATION === 'vad') {
+      this.#vad = await VadModel.load();
+      this.#logger.log({ msg: 'voice activity model loaded', version: this.#vad.version });
+    }
+  }
+
   create(payloadType: number, sink: PipelineSink): AudioPipeline {
     // libopus decodes straight to 16 kHz mono; a decoder holds state, so one per stream.
     const decoder = new OpusEncoder(SAMPLE_RATE, 1);
-    return new AudioPipeline(payloadType, decoder, this.createSegmenter(), sink, {
+    // A VAD segmenter answers after its model ran, through the pipeline's `deliver`.
+    let pipeline: AudioPipeline | undefined;
+    const segmenter = this.createSegmenter((outputs) => pipeline?.deliver(outputs));
+    pipeline = new AudioPipeline(payloadType, decoder, segmenter, sink, {
       onEnd: (stats) => this.totals.record(stats),
     });
+    return pipeline;
   }
 
-  createSegmenter(): Segmenter {
-    switch (this.config.SEGMENTATION) {
+  createSegmenter(deliver: (outputs: SegmenterOutput[]) => void = () => undefined): Segmenter {
+    const c = this.config;
+    switch (c.SEGMENTATION) {
       case 'fixed':
-        return new FixedSegmenter(this.config.FIXED_CHUNK_MS);
+        return new FixedSegmenter(c.FIXED_CHUNK_MS);
+      case 'vad': {
+        if (!this.#vad) throw new Error('the voice activity model is not loaded');
+        return new VadSegmenter(this.#vad.createScorer(), {
+          settings: {
+            minSilenceMs: c.VAD_PAUSE_MS,
+            preRollMs: c.VAD_PRE_ROLL_MS,
+            minSpeechMs: c.VAD_MIN_SPEECH_MS,
+            maxUtteranceMs: c.VAD_MAX_UTTERANCE_MS,
+          },
+          onOutputs: deliver,
+          onError: (error) =>
+            this.#logger.error({ msg: 'voice activity detection failed', error: String(error) }),
+        });
+      }
     }
   }
 }

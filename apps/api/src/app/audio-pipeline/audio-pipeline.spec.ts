@@ -34,7 +34,7 @@ function collect() {
 }
 
 describe(AudioPipeline.name, () => {
-  it('turns an RTP stream into fixed utterances with the right times, flushing the tail', () => {
+  it('turns an RTP stream into fixed utterances with the right times, flushing the tail', async () => {
     const { utterances, sink } = collect();
     const sut = new AudioPipeline(111, new OpusEncoder(16000, 1), new FixedSegmenter(1000), sink);
     rtpStream(130).forEach((p) => sut.push(p)); // 2.6 s
@@ -42,8 +42,8 @@ describe(AudioPipeline.name, () => {
       [0, 1000],
       [1000, 2000],
     ]);
-    sut.end();
-    sut.end();
+    await sut.end();
+    await sut.end();
     expect(utterances.map((u) => [u.startMs, u.endMs])).toEqual([
       [0, 1000],
       [1000, 2000],
@@ -52,14 +52,14 @@ describe(AudioPipeline.name, () => {
     expect(sut.stats).toMatchObject({ received: 130, decoded: 130, lost: 0, audioMs: 2600 });
   });
 
-  it('keeps time right through reordering and loss', () => {
+  it('keeps time right through reordering and loss', async () => {
     const { utterances, sink } = collect();
     const sut = new AudioPipeline(111, new OpusEncoder(16000, 1), new FixedSegmenter(1000), sink);
     const packets = rtpStream(100);
     [packets[10], packets[11]] = [packets[11], packets[10]];
     const sent = packets.filter((_, i) => i % 10 !== 5); // 10 % loss
     sent.forEach((p) => sut.push(p));
-    sut.end();
+    await sut.end();
     expect(sut.stats).toMatchObject({
       lost: 10,
       reordered: 1,
@@ -70,11 +70,11 @@ describe(AudioPipeline.name, () => {
     expect(utterances.map((u) => u.endMs)).toEqual([1000, 2000]);
   });
 
-  it('ignores packets of another payload type', () => {
+  it('ignores packets of another payload type', async () => {
     const { utterances, sink } = collect();
     const sut = new AudioPipeline(96, new OpusEncoder(16000, 1), new FixedSegmenter(1000), sink);
     rtpStream(60).forEach((p) => sut.push(p));
-    sut.end();
+    await sut.end();
     expect(utterances).toEqual([]);
     expect(sut.stats.ignored).toBe(60);
   });

@@ -42,6 +42,7 @@ export class AudioPipeline {
   readonly #onEnd: PipelineOptions['onEnd'];
   #ignored = 0;
   #ended = false;
+  #ending?: Promise<void>;
 
   constructor(
     private readonly payloadType: number,
@@ -69,12 +70,20 @@ export class AudioPipeline {
     for (const ordered of this.#reorder.push(packet)) this.#decodeAndSegment(ordered);
   }
 
-  /** End of stream: what every stage holds goes through, and the last utterance is cut. Idempotent. */
-  end(): void {
-    if (this.#ended) return;
+  /**
+   * End of stream: what every stage holds goes through, the last utterance is cut, and (for a
+   * segmenter that answers later) everything it still owes is delivered. Idempotent.
+   */
+  end(): Promise<void> {
+    this.#ending ??= this.#end();
+    return this.#ending;
+  }
+
+  async #end(): Promise<void> {
     for (const ordered of this.#reorder.flush()) this.#decodeAndSegment(ordered);
     this.#ended = true;
-    this.#deliver(this.segmenter.flush());
+    this.deliver(this.segmenter.flush());
+    await this.segmenter.idle?.();
     this.#onEnd?.(this.stats);
   }
 
@@ -88,10 +97,11 @@ export class AudioPipeline {
   }
 
   #decodeAndSegment(packet: Parameters<OpusDecodeStage['push']>[0]): void {
-    for (const pcm of this.#decode.push(packet)) this.#deliver(this.segmenter.push(pcm));
+    for (const pcm of this.#decode.push(packet)) this.deliver(this.segmenter.push(pcm));
   }
 
-  #deliver(outputs: ReturnType<Segmenter['push']>): void {
+  /** Hands segmenter outputs to the sink; a segmenter that answers later calls this itself. */
+  deliver(outputs: ReturnType<Segmenter['push']>): void {
     for (const output of outputs) {
       if (output.type === 'speech-start') this.sink.speechStart(output.segmentId, output.startMs);
       else this.sink.utterance(output.utterance);

@@ -32,7 +32,7 @@ describe(PipelineTotals.name, () => {
     });
   });
 
-  it('records a pipeline made by AudioPipelineService once, when it ends', () => {
+  it('records a pipeline made by AudioPipelineService once, when it ends', async () => {
     const sut = new PipelineTotals();
     const config = { SEGMENTATION: 'fixed', FIXED_CHUNK_MS: 1000 } as unknown as AppConfig;
     const pipeline = new AudioPipelineService(config, sut).create(111, {
@@ -48,8 +48,7 @@ describe(PipelineTotals.name, () => {
       });
     }
     expect(sut.snapshot().pipelinesEnded).toBe(0);
-    pipeline.end();
-    pipeline.end(); // idempotent: counted once
+    await Promise.all([pipeline.end(), pipeline.end()]); // idempotent: counted once
     expect(sut.snapshot()).toEqual({
       pipelinesEnded: 1,
       rtpReceived: 3,

@@ -19,6 +19,11 @@ export type SegmenterOutput =
 export interface Segmenter {
   push(samples: Int16Array): SegmenterOutput[];
   flush(): SegmenterOutput[];
+  /**
+   * For a segmenter that delivers some outputs later (through a callback, e.g. after a model
+   * has scored the audio): resolves once everything pushed so far has been delivered.
+   */
+  idle?(): Promise<void>;
 }
 
 /** Anything shorter is not worth sending to an engine (OpenAI refuses audio under 0.1 s). */

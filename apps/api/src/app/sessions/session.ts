@@ -15,7 +15,7 @@ export interface SessionResource {
 
 /** The pipeline, whose end flushes what it still holds into the transcriber. */
 export interface SessionPipeline {
-  end(): void;
+  end(): void | Promise<void>;
 }
 
 /** The signaling socket as the session sees it. */
@@ -190,7 +190,11 @@ export class Session {
       this.#logger.warn({ msg: 'peer close failed', sessionId: this.id, error: String(e) });
     }
     this.#peer = undefined;
-    this.#pipeline?.end();
+    try {
+      await this.#pipeline?.end();
+    } catch (e) {
+      this.#logger.warn({ msg: 'pipeline end failed', sessionId: this.id, error: String(e) });
+    }
     await this.transcriber.drain(drainMs);
     if (error) {
       this.stream.emit({ type: 'error', data: { ...error, retryable: false } });

@@ -126,8 +126,8 @@ export class SignalingService {
       utterance: (utterance) => session.transcriber.submit(utterance),
     });
     session.attachPipeline({
-      end: () => {
-        pipeline.end();
+      end: async () => {
+        await pipeline.end();
         this.#logger.log({ msg: 'audio pipeline ended', sessionId: session.id, ...pipeline.stats });
       },
     });
