@@ -35,12 +35,12 @@ export class AudioPipelineService implements OnModuleInit {
     // libopus decodes straight to 16 kHz mono; a decoder holds state, so one per stream.
     const decoder = new OpusEncoder(SAMPLE_RATE, 1);
     // A VAD segmenter answers after its model ran, through the pipeline's `deliver`.
-    let pipeline: AudioPipeline | undefined;
-    const segmenter = this.createSegmenter((outputs) => pipeline?.deliver(outputs));
-    pipeline = new AudioPipeline(payloadType, decoder, segmenter, sink, {
+    const ref: { pipeline?: AudioPipeline } = {};
+    const segmenter = this.createSegmenter((outputs) => ref.pipeline?.deliver(outputs));
+    ref.pipeline = new AudioPipeline(payloadType, decoder, segmenter, sink, {
       onEnd: (stats) => this.totals.record(stats),
     });
-    return pipeline;
+    return ref.pipeline;
   }
 
   createSegmenter(deliver: (outputs: SegmenterOutput[]) => void = () => undefined): Segmenter {
