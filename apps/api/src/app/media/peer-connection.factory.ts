@@ -1,8 +1,9 @@
 import { networkInterfaces } from 'node:os';
-import { Injectable } from '@nestjs/common';
-import { RTCPeerConnection, RTCRtpCodecParameters } from 'werift';
+import { Injectable, type OnModuleDestroy } from '@nestjs/common';
+import { RTCDtlsTransport, RTCPeerConnection, RTCRtpCodecParameters } from 'werift';
 import { AppConfig } from '../config/app-config';
 import { disableWeriftDefaultStun } from './werift-defaults';
+import { installWeriftDtlsStartup } from './werift-dtls-startup';
 import { installWeriftFastPaths } from './werift-fast-paths';
 
 /** Opus as every browser offers it; the payload type is taken from the offer. */
@@ -17,14 +18,56 @@ function hasIpv6(): boolean {
   );
 }
 
+/** How often the DTLS certificate that all new peer connections share is replaced. */
+export const DTLS_CERTIFICATE_ROTATION_MS = 24 * 60 * 60 * 1000;
+
+interface SharedCertificate {
+  localCertificate?: unknown;
+  localCertificatePromise?: Promise<unknown>;
+}
+
+/**
+ * werift 0.24 already gives every peer connection one process-wide ECDSA P-256 certificate
+ * (`RTCDtlsTransport.localCertificate`, made on the first answer, ~35 ms, valid 10 years).
+ * `rotate: false` makes it now if there is none yet, so that the first session does not wait
+ * for it; `rotate: true` replaces it: connections made later get the new one, a connection keeps
+ * the certificate (and fingerprint) it answered with. A failure is forgotten, so that werift
+ * tries again on the next answer instead of reusing the rejected promise.
+ */
+export function prepareDtlsCertificate({ rotate }: { rotate: boolean }): Promise<void> {
+  const shared = RTCDtlsTransport as unknown as SharedCertificate;
+  if (rotate) {
+    shared.localCertificate = undefined;
+    shared.localCertificatePromise = undefined;
+  }
+  const making = RTCDtlsTransport.SetupCertificate();
+  return making.then(
+    () => undefined,
+    () => {
+      if (shared.localCertificatePromise === making) shared.localCertificatePromise = undefined;
+    },
+  );
+}
+
 /** Makes the server's werift peer connections: audio only, Opus only, ICE as configured. */
 @Injectable()
-export class PeerConnectionFactory {
+export class PeerConnectionFactory implements OnModuleDestroy {
   readonly #useIpv6 = hasIpv6();
+  readonly #rotation: NodeJS.Timeout;
 
   constructor(private readonly config: AppConfig) {
     disableWeriftDefaultStun();
     installWeriftFastPaths();
+    installWeriftDtlsStartup();
+    void prepareDtlsCertificate({ rotate: false });
+    this.#rotation = setInterval(
+      () => void prepareDtlsCertificate({ rotate: true }),
+      DTLS_CERTIFICATE_ROTATION_MS,
+    ).unref();
+  }
+
+  onModuleDestroy(): void {
+    clearInterval(this.#rotation);
   }
 
   create(): RTCPeerConnection {
