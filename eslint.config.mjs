@@ -38,9 +38,21 @@ export default [
               // shared-types is used by the browser and the server: it stays framework-free.
               bannedExternalImports: ['@nestjs/*', '@angular/*', 'werift', 'rxjs', 'express'],
             },
-            { sourceTag: 'scope:api', onlyDependOnLibsWithTags: ['scope:api', 'scope:shared'] },
+            // werift runtime patches: the server and the test and load clients share them.
+            {
+              sourceTag: 'scope:media',
+              onlyDependOnLibsWithTags: ['scope:media'],
+              bannedExternalImports: ['@nestjs/*', '@angular/*', 'rxjs', 'express'],
+            },
+            {
+              sourceTag: 'scope:api',
+              onlyDependOnLibsWithTags: ['scope:api', 'scope:shared', 'scope:media'],
+            },
             { sourceTag: 'scope:web', onlyDependOnLibsWithTags: ['scope:web', 'scope:shared'] },
-            { sourceTag: 'scope:tools', onlyDependOnLibsWithTags: ['scope:tools', 'scope:shared'] },
+            {
+              sourceTag: 'scope:tools',
+              onlyDependOnLibsWithTags: ['scope:tools', 'scope:shared', 'scope:media'],
+            },
             // End-to-end suites drive the apps from outside, with the tools.
             { sourceTag: 'scope:e2e', onlyDependOnLibsWithTags: ['scope:tools', 'scope:shared'] },
             { sourceTag: 'type:lib', onlyDependOnLibsWithTags: ['type:lib'] },

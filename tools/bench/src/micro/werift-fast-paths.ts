@@ -7,29 +7,21 @@ import {
   randomBytes,
   type KeyObject,
 } from 'node:crypto';
-import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { RtpHeader, RtpPacket, SrtpSession } from 'werift';
+import {
+  installWeriftFastPaths,
+  weriftFastPaths,
+  weriftOriginals,
+} from '@whisperstream/werift-patches';
 
 /**
- * Micro-benchmark of the server's werift fast paths (apps/api/src/app/media/werift-fast-paths.ts)
- * against werift's own code, plus the Node crypto alternatives they were chosen among. Loads the
- * built module, so build first:
+ * Micro-benchmark of the werift fast paths (libs/werift-patches/src/lib/fast-paths.ts) against
+ * werift's own code, plus the Node crypto alternatives they were chosen among:
  *
- *   npx nx run api:build && node -r @swc-node/register tools/bench/src/micro/werift-fast-paths.ts
+ *   SWC_NODE_PROJECT=tools/bench/tsconfig.run.json node -r @swc-node/register tools/bench/src/micro/werift-fast-paths.ts
  */
-interface FastPathsModule {
-  installWeriftFastPaths(): boolean;
-  weriftOriginals: {
-    parseRtpHeader(raw: Buffer): RtpHeader;
-    generateKeyPair(curve: number): { privateKey: Buffer; publicKey: Buffer };
-    prfPreMasterSecret(publicKey: Buffer, privateKey: Buffer, curve: number): Buffer;
-  };
-  weriftFastPaths: FastPathsModule['weriftOriginals'];
-}
-// Loaded by path at run time: the bench measures the built server and does not import its code.
-const built = join(__dirname, '../../../../dist/apps/api/apps/api/src/app/media/werift-fast-paths');
-const mod = require(built) as FastPathsModule;
+const mod = { installWeriftFastPaths, weriftOriginals, weriftFastPaths };
 
 const N = 20_000;
 const X25519 = 29;

@@ -2,6 +2,7 @@ import { performance } from 'node:perf_hooks';
 import { setImmediate as yieldToLoop, setTimeout as sleep } from 'node:timers/promises';
 import {
   MediaStreamTrack,
+  RTCDtlsTransport,
   RTCPeerConnection,
   RTCRtpCodecParameters,
   RtpHeader,
@@ -9,6 +10,7 @@ import {
   type RTCIceCandidate,
   type RTCRtpTransceiver,
 } from 'werift';
+import { installWeriftPatches } from '@whisperstream/werift-patches';
 import type {
   ClientMessage,
   IceCandidateInit,
@@ -16,7 +18,6 @@ import type {
   ServerMessage,
 } from '@whisperstream/shared-types';
 import { ApiClient, type ApiError } from './api-client';
-import { disableWeriftDefaultStun } from './no-default-stun';
 import { FRAME_MS, RTP_TIMESTAMP_STEP } from './opus';
 import {
   openRawSocket,
@@ -111,6 +112,33 @@ const OPUS = () =>
   new RTCRtpCodecParameters({ mimeType: 'audio/opus', clockRate: 48000, channels: 2 });
 
 /**
+ * Does once, ahead of time, what a process's first session would otherwise do while it
+ * connects: installs the werift patches, makes werift's one DTLS certificate per process
+ * (ECDSA P-256, tens of ms), runs one offer with host-candidate gathering and closes it (werift's
+ * lazily loaded code, the ICU collator its address sort needs), and, given the server's URL,
+ * loads the HTTP clients with one `GET /readyz`. The load generator's workers call it before
+ * their sessions are due, so a set-up measures the set-up, not the process starting. No packet
+ * leaves the machine.
+ */
+export async function prepareClientProcess(baseUrl?: string): Promise<void> {
+  installWeriftPatches();
+  await RTCDtlsTransport.SetupCertificate();
+  const pc = new RTCPeerConnection({
+    iceServers: [],
+    iceAdditionalHostAddresses: ['127.0.0.1'],
+    iceUseIpv6: false,
+    codecs: { audio: [OPUS()] },
+  });
+  try {
+    pc.addTransceiver('audio', { direction: 'sendonly' });
+    await pc.setLocalDescription(await pc.createOffer());
+  } finally {
+    await pc.close();
+  }
+  if (baseUrl) await new ApiClient(baseUrl).readyz();
+}
+
+/**
  * A headless WebRTC sender (werift, offering side) that talks to a WhisperStream server by the
  * public contract: REST offer/answer, trickle ICE over `/ws` in both directions, Opus over RTP.
  */
@@ -145,8 +173,10 @@ export class WebRtcStreamer {
   private readonly stateListeners = new Set<() => void>();
 
   constructor(private readonly options: WebRtcStreamerOptions) {
-    // Keep every test peer's traffic on the machine: no fallback STUN lookup to the internet.
-    disableWeriftDefaultStun();
+    // Keep every test peer's traffic on the machine (no fallback STUN lookup to the internet),
+    // and give it the server's fast paths (native X25519, header parse): many clients on one
+    // core would otherwise measure werift's pure-JS key exchange rather than the server.
+    installWeriftPatches();
     this.api = options.api ?? new ApiClient(options.baseUrl);
     this.startMark = options.startMark ?? performance.now();
   }

@@ -2,9 +2,7 @@ import { networkInterfaces } from 'node:os';
 import { Injectable, type OnModuleDestroy } from '@nestjs/common';
 import { RTCDtlsTransport, RTCPeerConnection, RTCRtpCodecParameters } from 'werift';
 import { AppConfig } from '../config/app-config';
-import { disableWeriftDefaultStun } from './werift-defaults';
-import { installWeriftDtlsStartup } from './werift-dtls-startup';
-import { installWeriftFastPaths } from './werift-fast-paths';
+import { installWeriftPatches } from '@whisperstream/werift-patches';
 
 /** Opus as every browser offers it; the payload type is taken from the offer. */
 export const OPUS_CODEC = () =>
@@ -56,9 +54,7 @@ export class PeerConnectionFactory implements OnModuleDestroy {
   readonly #rotation: NodeJS.Timeout;
 
   constructor(private readonly config: AppConfig) {
-    disableWeriftDefaultStun();
-    installWeriftFastPaths();
-    installWeriftDtlsStartup();
+    installWeriftPatches();
     void prepareDtlsCertificate({ rotate: false });
     this.#rotation = setInterval(
       () => void prepareDtlsCertificate({ rotate: true }),

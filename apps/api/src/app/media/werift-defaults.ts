@@ -1,27 +1,3 @@
-import { Connection } from 'werift';
-
-interface GatheringConnection {
-  stunServer?: unknown;
-  options?: { stunServer?: unknown };
-}
-
-let installed = false;
-
-/**
- * werift 0.24's ICE `Connection` falls back to `stun.l.google.com:19302` when no STUN server is
- * configured, even with `iceServers: []`: every peer connection would resolve that name and
- * send STUN to Google, and gathering can wait up to 5 s for it. The server uses exactly the
- * STUN/TURN servers of ICE_SERVERS and no others. Process-wide and idempotent.
- */
-export function disableWeriftDefaultStun(): void {
-  if (installed) return;
-  installed = true;
-  const proto = Connection.prototype as unknown as {
-    gatherCandidates(this: GatheringConnection): Promise<void>;
-  };
-  const original = proto.gatherCandidates;
-  proto.gatherCandidates = function (this: GatheringConnection): Promise<void> {
-    if (!this.options?.stunServer) this.stunServer = undefined;
-    return original.call(this);
-  };
-}
+// The werift runtime patches live in libs/werift-patches (the load generator's clients install
+// them too); this path stays for the code that imports it from here.
+export { disableWeriftDefaultStun } from '@whisperstream/werift-patches';

@@ -3,22 +3,19 @@ import {
   createPublicKey,
   diffieHellman,
   generateKeyPairSync,
+  sign,
   type KeyObject,
 } from 'node:crypto';
-import { createRequire } from 'node:module';
 import { RtpHeader } from 'werift';
+import { isPatchableWerift, weriftRequire } from './werift-internals';
 
 /**
- * Runtime fast paths for werift 0.24's per-packet receive work, measured by tools/bench
- * (`src/micro/werift-fast-paths.ts` and the live bench). Each replaces one werift function with
- * one that returns the same bytes; the originals stay in {@link weriftOriginals} so the tests
- * compare both on real packets. Process-wide and idempotent, installed from
- * PeerConnectionFactory's constructor like {@link disableWeriftDefaultStun}.
+ * Runtime fast paths for werift 0.24's RTP header parsing and DTLS key exchange, measured by
+ * tools/bench (`src/micro/werift-fast-paths.ts` and the live bench). Each replaces one werift
+ * function with one that returns the same bytes; the originals stay in {@link weriftOriginals}
+ * so the tests compare both on real packets. Process-wide and idempotent; the server and the
+ * load generator's clients both install them.
  */
-
-/** werift's deep modules, reached by file (its package `exports` only open the index). */
-const weriftRequire = createRequire(require.resolve('werift'));
-const WERIFT_VERSION = (weriftRequire('../../../package.json') as { version: string }).version;
 
 interface KeyPair {
   curve: number;
@@ -31,8 +28,25 @@ interface NamedCurveModule {
 interface PrfModule {
   prfPreMasterSecret(publicKey: Buffer, privateKey: Buffer, curve: number): Buffer;
 }
+/** The parts of @fidm/x509's PrivateKey that werift's CipherContext signs with. */
+interface X509PrivateKey {
+  toDER(): Buffer;
+  sign(data: Buffer, hashAlgorithm: string): Buffer;
+}
+interface CipherContextLike {
+  localPrivateKey?: X509PrivateKey;
+  generateKeySignature(hashAlgorithm: string): Buffer;
+}
+interface CipherModule {
+  CipherContext: {
+    prototype: CipherContextLike & {
+      signatureData(this: CipherContextLike, data: Buffer, hash: string): Buffer;
+    };
+  };
+}
 const namedCurve = weriftRequire('../../dtls/src/cipher/namedCurve.js') as NamedCurveModule;
 const prf = weriftRequire('../../dtls/src/cipher/prf.js') as PrfModule;
+const cipherModule = weriftRequire('../../dtls/src/context/cipher.js') as CipherModule;
 
 type RtpHeaderFields = {
   -readonly [
@@ -167,15 +181,59 @@ const x25519FastPaths = {
   },
 };
 
+/** The Node KeyObject of each DTLS certificate key, parsed once (keys live as long as werift's). */
+const signingKeys = new WeakMap<X509PrivateKey, KeyObject | null>();
+
+function signingKey(key: X509PrivateKey): KeyObject | null {
+  let keyObject = signingKeys.get(key);
+  if (keyObject === undefined) {
+    keyObject = createPrivateKey({ key: key.toDER(), format: 'der', type: 'pkcs8' });
+    // Ed25519 and others have their own signers in @fidm/x509: those stay werift's.
+    if (keyObject.asymmetricKeyType !== 'ec' && keyObject.asymmetricKeyType !== 'rsa') {
+      keyObject = null;
+    }
+    signingKeys.set(key, keyObject);
+  }
+  return keyObject;
+}
+
+/**
+ * werift signs its DTLS handshake (ServerKeyExchange as the DTLS server, CertificateVerify as
+ * the client) with `createSign(hash).sign(pemString)`: OpenSSL 3 decodes the PEM key again on
+ * every handshake, ~0.45 ms, where signing with a KeyObject made once takes ~0.05 ms. Same
+ * algorithm, same DER encoding (an ECDSA signature is randomised, an RSA PKCS#1 one is the same
+ * bytes).
+ */
+const signingFastPaths = {
+  signatureData(this: CipherContextLike, data: Buffer, hash: string): Buffer {
+    const key = this.localPrivateKey && signingKey(this.localPrivateKey);
+    if (!key) return weriftOriginals.signatureData.call(this, data, hash);
+    return sign(hash, data, key);
+  },
+  /** @fidm/x509's `PrivateKey.sign`, which werift's `generateKeySignature` calls. */
+  privateKeySign(this: X509PrivateKey, data: Buffer, hashAlgorithm: string): Buffer {
+    const key = signingKey(this);
+    if (!key) return weriftOriginals.privateKeySign.call(this, data, hashAlgorithm);
+    return sign(hashAlgorithm, data, key);
+  },
+};
+
+/** @fidm/x509's PrivateKey class, as werift's CipherContext gets it. */
+const X509PrivateKeyClass = (
+  weriftRequire('@fidm/x509') as { PrivateKey: { prototype: X509PrivateKey } }
+).PrivateKey;
+
 /** werift's own functions, as they were before any patch (for tests and micro-benchmarks). */
 export const weriftOriginals = {
   parseRtpHeader: RtpHeader.deSerialize.bind(RtpHeader) as (raw: Buffer) => RtpHeader,
   generateKeyPair: namedCurve.generateKeyPair,
   prfPreMasterSecret: prf.prfPreMasterSecret,
+  signatureData: cipherModule.CipherContext.prototype.signatureData,
+  privateKeySign: X509PrivateKeyClass.prototype.sign,
 };
 
 /** The replacements, for the same comparisons. */
-export const weriftFastPaths = { parseRtpHeader, ...x25519FastPaths };
+export const weriftFastPaths = { parseRtpHeader, ...x25519FastPaths, ...signingFastPaths };
 
 let installed = false;
 
@@ -185,10 +243,12 @@ let installed = false;
  */
 export function installWeriftFastPaths(): boolean {
   if (installed) return true;
-  if (!WERIFT_VERSION.startsWith('0.24.')) return false;
+  if (!isPatchableWerift()) return false;
   installed = true;
   RtpHeader.deSerialize = parseRtpHeader;
   namedCurve.generateKeyPair = x25519FastPaths.generateKeyPair;
   prf.prfPreMasterSecret = x25519FastPaths.prfPreMasterSecret;
+  cipherModule.CipherContext.prototype.signatureData = signingFastPaths.signatureData;
+  X509PrivateKeyClass.prototype.sign = signingFastPaths.privateKeySign;
   return true;
 }

@@ -1,11 +1,11 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, generateKeyPairSync, randomBytes, verify } from 'node:crypto';
 import { RtcpRrPacket, RtpHeader, RtpPacket, SrtcpSession, SrtpSession } from 'werift';
 import {
   installWeriftFastPaths,
   parseRtpHeader,
   weriftFastPaths as fast,
   weriftOriginals as original,
-} from './werift-fast-paths';
+} from './fast-paths';
 
 const PROFILE_AES_CM_128_HMAC_SHA1_80 = 0x0001;
 const PROFILE_AEAD_AES_128_GCM = 0x0007;
@@ -153,5 +153,60 @@ describe('X25519 through node:crypto', () => {
     expect(fast.prfPreMasterSecret(b.publicKey, a.privateKey, P256)).toEqual(
       original.prfPreMasterSecret(a.publicKey, b.privateKey, P256),
     );
+  });
+});
+
+describe('DTLS handshake signatures with a KeyObject parsed once', () => {
+  const x509 = jest.requireActual<{
+    PrivateKey: {
+      fromPEM(pem: Buffer): { toDER(): Buffer; sign(data: Buffer, hash: string): Buffer };
+    };
+  }>(require.resolve('@fidm/x509', { paths: [require.resolve('werift')] }));
+  const keyPair = (type: 'ec' | 'rsa' | 'ed25519') => {
+    const { privateKey, publicKey } =
+      type === 'ec'
+        ? generateKeyPairSync('ec', { namedCurve: 'P-256' })
+        : type === 'rsa'
+          ? generateKeyPairSync('rsa', { modulusLength: 2048 })
+          : generateKeyPairSync('ed25519');
+    const pem = Buffer.from(privateKey.export({ format: 'pem', type: 'pkcs8' }));
+    return { key: x509.PrivateKey.fromPEM(pem), publicKey };
+  };
+
+  it('signs with an ECDSA key so that the signature verifies as werift’s does (DER)', () => {
+    const { key, publicKey } = keyPair('ec');
+    const context = { localPrivateKey: key } as never;
+    for (let i = 0; i < 20; i++) {
+      const data = randomBytes(64 + i * 7);
+      for (const signature of [
+        fast.privateKeySign.call(key, data, 'sha256'),
+        fast.signatureData.call(context, data, 'sha256'),
+        original.privateKeySign.call(key, data, 'sha256'),
+        original.signatureData.call(context, data, 'sha256'),
+      ]) {
+        expect(signature[0]).toBe(0x30); // an ASN.1 SEQUENCE, as TLS wants it
+        expect(verify('sha256', data, publicKey, signature)).toBe(true);
+      }
+    }
+  });
+
+  it('makes the very bytes werift makes with an RSA key (PKCS#1 v1.5 is deterministic)', () => {
+    const { key } = keyPair('rsa');
+    const context = { localPrivateKey: key } as never;
+    const data = randomBytes(100);
+    expect(fast.privateKeySign.call(key, data, 'sha256')).toEqual(
+      original.privateKeySign.call(key, data, 'sha256'),
+    );
+    expect(fast.signatureData.call(context, data, 'sha256')).toEqual(
+      original.signatureData.call(context, data, 'sha256'),
+    );
+  });
+
+  it('leaves an Ed25519 key to werift', () => {
+    const { key } = keyPair('ed25519');
+    const spy = jest.spyOn(original, 'privateKeySign');
+    fast.privateKeySign.call(key, randomBytes(10), 'sha256');
+    expect(spy).toHaveBeenCalledTimes(1);
+    spy.mockRestore();
   });
 });

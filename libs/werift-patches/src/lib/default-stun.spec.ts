@@ -1,5 +1,5 @@
 import { Connection } from 'werift';
-import { disableWeriftDefaultStun } from './werift-defaults';
+import { disableWeriftDefaultStun } from './default-stun';
 
 describe(disableWeriftDefaultStun.name, () => {
   it('leaves an ICE connection with no STUN server when none is configured', async () => {

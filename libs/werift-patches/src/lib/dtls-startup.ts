@@ -1,4 +1,4 @@
-import { createRequire } from 'node:module';
+import { isPatchableWerift, weriftRequire } from './werift-internals';
 
 /**
  * DTLS start-up patches for werift 0.24, where the server is the DTLS client (it answers
@@ -20,9 +20,6 @@ import { createRequire } from 'node:module';
  *
  * Process-wide and idempotent; only for the werift version it was written against.
  */
-
-const weriftRequire = createRequire(require.resolve('werift'));
-const WERIFT_VERSION = (weriftRequire('../../../package.json') as { version: string }).version;
 
 interface DtlsContextLike {
   flight: number;
@@ -132,7 +129,7 @@ let installed = false;
 /** Installs the patches into werift (once per process); false for another werift version. */
 export function installWeriftDtlsStartup(): boolean {
   if (installed) return true;
-  if (!WERIFT_VERSION.startsWith('0.24.')) return false;
+  if (!isPatchableWerift()) return false;
   installed = true;
   flightModule.Flight.prototype.transmit = transmit;
   flight3Module.Flight3.prototype.exec = flight3Exec;
