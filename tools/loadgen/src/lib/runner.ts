@@ -2,7 +2,7 @@ import { setMaxListeners } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ApiClient } from '@whisperstream/webrtc-client';
 import { rampOffsetMs } from './clip';
-import { disableWeriftDefaultStun } from '@whisperstream/webrtc-client';
+import { installWeriftPatches } from '@whisperstream/werift-patches';
 import { runSession } from './session';
 import type { LoadOptions, ProgressEvent, SessionOutcome } from './types';
 
@@ -21,7 +21,7 @@ export interface ShareRunOptions {
 /** Runs a share of the sessions in this process, each at its place on the ramp. */
 export async function runShare(run: ShareRunOptions): Promise<SessionOutcome[]> {
   const { options } = run;
-  disableWeriftDefaultStun();
+  installWeriftPatches();
   // Every session listens on the one stop signal (in sleep and in stream).
   setMaxListeners(0, run.stop);
   const api = new ApiClient(options.url);

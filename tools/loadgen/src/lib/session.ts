@@ -86,6 +86,7 @@ export async function runSession(options: SessionRunOptions): Promise<SessionOut
     }).catch((err: Error) => {
       throw new StageError('events', err.message);
     });
+    outcome.eventsOpenMs = performance.now() - t0;
     streamer = new WebRtcStreamer({
       baseUrl,
       session,
@@ -100,7 +101,10 @@ export async function runSession(options: SessionRunOptions): Promise<SessionOut
       throw new StageError(stage, (err as Error).message);
     } finally {
       const t = streamer.timings;
+      outcome.socketOpenMs = t.socketOpenMs;
+      outcome.offerPostedMs = t.offerPostedMs;
       outcome.answerMs = t.answerMs;
+      outcome.remoteDescriptionMs = t.remoteDescriptionMs;
       outcome.iceConnectedMs = t.iceConnectedMs;
       outcome.connectedMs = t.connectedMs;
       outcome.dtlsAfterIceMs = t.dtlsAfterIceMs;

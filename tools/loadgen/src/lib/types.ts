@@ -32,7 +32,15 @@ export interface SessionOutcome {
   /** HTTP status of `POST /api/sessions`. */
   createStatus?: number;
   createMs?: number;
+  /** The event stream was open (`GET …/events` answered). */
+  eventsOpenMs?: number;
+  /** The signaling WebSocket was open. */
+  socketOpenMs?: number;
+  /** The offer was made and `POST …/offer` sent. */
+  offerPostedMs?: number;
   answerMs?: number;
+  /** The answer was applied (DTLS can start). */
+  remoteDescriptionMs?: number;
   iceConnectedMs?: number;
   /** ICE and DTLS both up. */
   connectedMs?: number;
@@ -79,16 +87,24 @@ export interface WorkerInit {
   frames: string[];
   /** Global session indices this worker runs. */
   indices: number[];
-  /** `Date.now()` at which session 0 starts. */
+}
+
+/**
+ * Sent once every worker is ready (started, warmed up): `Date.now()` at which session 0 starts,
+ * so that no session is set up while another worker is still starting.
+ */
+export interface WorkerStart {
+  type: 'start';
   startAt: number;
 }
 
-export type ParentMessage = WorkerInit | { type: 'stop' };
+export type ParentMessage = WorkerInit | WorkerStart | { type: 'stop' };
 
 /** One JSON line a worker writes on its stdout. */
 export type WorkerLine =
   | { type: 'ready'; worker: number }
   | { type: 'progress'; worker: number; event: ProgressEvent }
   | { type: 'outcome'; worker: number; outcome: SessionOutcome }
-  | { type: 'done'; worker: number }
+  /** `cpuMs`: the worker's CPU time (user + system) from `start` to its last session's end. */
+  | { type: 'done'; worker: number; cpuMs: number }
   | { type: 'fatal'; worker: number; error: string };
