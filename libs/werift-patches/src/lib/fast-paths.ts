@@ -79,6 +79,11 @@ const ParsedRtpHeader = function (this: RtpHeaderFields) {
 } as unknown as new () => RtpHeaderFields;
 ParsedRtpHeader.prototype = RtpHeader.prototype;
 
+/** A header with werift's defaults, made as fast as {@link parseRtpHeader} makes its own. */
+export function emptyRtpHeader(): RtpHeader {
+  return new ParsedRtpHeader() as RtpHeader;
+}
+
 /** `RtpHeader.deSerialize` with plain masks; malformed input behaves as werift's does. */
 export function parseRtpHeader(raw: Buffer): RtpHeader {
   const h = new ParsedRtpHeader();

@@ -1,12 +1,14 @@
 import { disableWeriftDefaultStun } from './default-stun';
 import { installWeriftDtlsStartup } from './dtls-startup';
 import { installWeriftFastPaths } from './fast-paths';
+import { installWeriftReceivePath } from './receive-path';
 
 /** Which patches are in place (the version-guarded ones are false on another werift). */
 export interface WeriftPatchesInstalled {
   noDefaultStun: true;
   fastPaths: boolean;
   dtlsStartup: boolean;
+  receivePath: boolean;
 }
 
 /**
@@ -20,5 +22,6 @@ export function installWeriftPatches(): WeriftPatchesInstalled {
     noDefaultStun: true,
     fastPaths: installWeriftFastPaths(),
     dtlsStartup: installWeriftDtlsStartup(),
+    receivePath: installWeriftReceivePath(),
   };
 }
