@@ -22,6 +22,8 @@ interface Args {
   out: string;
   soakSessions: number;
   serverPreload?: string;
+  /** SEGMENTATION for the server (`fixed`, `vad`); unset: the server's default. */
+  segmentation?: string;
   skipSteps: boolean;
 }
 
@@ -83,6 +85,12 @@ function parse(argv: string[]): Args {
       case '--server-preload':
         args.serverPreload = resolve(WORKSPACE, 'tools/bench/preload', `${value()}.cjs`);
         break;
+      case '--segmentation':
+        args.segmentation = value();
+        if (!['fixed', 'vad'].includes(args.segmentation)) {
+          throw new Error('--segmentation is fixed or vad');
+        }
+        break;
       case '--setup-only':
         args.skipSteps = true;
         break;
@@ -114,7 +122,10 @@ async function main(): Promise<void> {
     profileSessions: args.profileSessions,
     pinCpus: args.pin,
     serverPreload: args.serverPreload,
-    serverEnv: args.soak ? { SESSION_RETENTION_MS: '2000' } : {},
+    serverEnv: {
+      ...(args.soak ? { SESSION_RETENTION_MS: '2000' } : {}),
+      ...(args.segmentation ? { SEGMENTATION: args.segmentation } : {}),
+    },
     log,
   });
   try {

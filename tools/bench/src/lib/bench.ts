@@ -114,7 +114,13 @@ export interface SetupResult {
   connectedMs: Distribution;
   dtlsAfterIceMs: Distribution;
   answerMs: Distribution;
+  /** p50 of each step, ms from POST /api/sessions (where the time goes). */
+  stepsP50Ms: Record<string, number | undefined>;
   serverCpuPct?: number;
+  /** Server CPU time per session over the whole run (set-up, 1 s of audio, close), ms. */
+  serverCpuMsPerSession: number;
+  /** The load generator's CPU time per session over the same, ms (its own cost). */
+  clientCpuMsPerSession: number;
 }
 
 /** Runs the server (pinned), the fake engine and the load generator; measures from outside. */
@@ -261,6 +267,7 @@ export class Bench {
   async setup(label: string, count: number, together: boolean, repeats = 1): Promise<SetupResult> {
     const outcomes: SessionOutcome[] = [];
     const c0 = readCpu(this.pid);
+    let clientCpuMs = 0;
     if (together) {
       for (let r = 0; r < repeats; r++) {
         const run = startLoad(
@@ -268,7 +275,9 @@ export class Bench {
           this.config.clipFrames,
           { onWarning: (t) => this.config.log(t.trimEnd()) },
         );
-        outcomes.push(...(await run.done).outcomes);
+        const result = await run.done;
+        outcomes.push(...result.outcomes);
+        clientCpuMs += result.clientCpuMs;
         await this.waitForNoSessions();
       }
     } else {
@@ -279,10 +288,11 @@ export class Bench {
         );
         const result = await run.done;
         outcomes.push(...result.outcomes.map((o) => ({ ...o, index: i })));
+        clientCpuMs += result.clientCpuMs;
       }
     }
-    const c1 = readCpu(this.pid);
     await this.waitForNoSessions();
+    const c1 = readCpu(this.pid);
     const d = (f: (o: SessionOutcome) => number | undefined) =>
       distribution(outcomes.map(f).filter((v): v is number => v !== undefined));
     return {
@@ -296,7 +306,18 @@ export class Bench {
       connectedMs: d((o) => o.connectedMs),
       dtlsAfterIceMs: d((o) => o.dtlsAfterIceMs),
       answerMs: d((o) => o.answerMs),
+      stepsP50Ms: {
+        created: d((o) => o.createMs).p50,
+        eventsOpen: d((o) => o.eventsOpenMs).p50,
+        socketOpen: d((o) => o.socketOpenMs).p50,
+        offerPosted: d((o) => o.offerPostedMs).p50,
+        answer: d((o) => o.answerMs).p50,
+        iceConnected: d((o) => o.iceConnectedMs).p50,
+        connected: d((o) => o.connectedMs).p50,
+      },
       serverCpuPct: together && repeats === 1 ? cpuPercent(c0, c1) : undefined,
+      serverCpuMsPerSession: r2((c1.cpuMs - c0.cpuMs) / Math.max(1, outcomes.length)),
+      clientCpuMsPerSession: r2(clientCpuMs / Math.max(1, outcomes.length)),
     };
   }
 

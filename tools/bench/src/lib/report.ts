@@ -32,7 +32,8 @@ export function renderSummary(r: BenchResults): string {
     '# WhisperStream benchmark',
     '',
     `${r.startedAt}, ${r.durationS} s, ${r.machine.cpus} × ${r.machine.model}, Node ${r.machine.node}. ` +
-      `CPU pinning: ${r.pinned.note}. Engine: the fake OpenAI server (\`describe\`, answers at once).`,
+      `CPU pinning: ${r.pinned.note}. Engine: the fake OpenAI server (\`describe\`, answers at once). ` +
+      `Segmentation: ${r.config['segmentation'] ? `\`${String(r.config['segmentation'])}\`` : "the server's default"}.`,
     '',
     '## Headline',
     '',
@@ -57,12 +58,20 @@ export function renderSummary(r: BenchResults): string {
     '',
     '## Set-up time (ms from POST /api/sessions)',
     '',
-    '| run | sessions | failed | answer p50/p95/max | ICE connected p50/p95/max | connected (DTLS up) p50/p95/max | DTLS after ICE p50/p95/max |',
-    '|---|---|---|---|---|---|---|',
+    '| run | sessions | failed | answer p50/p95/max | ICE connected p50/p95/max | connected (DTLS up) p50/p95/max | DTLS after ICE p50/p95/max | CPU ms/session server / load gen |',
+    '|---|---|---|---|---|---|---|---|',
     ...r.setups.map(
       (s) =>
-        `| ${s.label} | ${s.sessions} | ${s.failed} | ${p(s.answerMs)} | ${p(s.iceConnectedMs)} | ${p(s.connectedMs)} | ${p(s.dtlsAfterIceMs)} |`,
+        `| ${s.label} | ${s.sessions} | ${s.failed} | ${p(s.answerMs)} | ${p(s.iceConnectedMs)} | ${p(s.connectedMs)} | ${p(s.dtlsAfterIceMs)} | ${n(s.serverCpuMsPerSession)} / ${n(s.clientCpuMsPerSession)} |`,
     ),
+    '',
+    ...r.setups.map(
+      (s) =>
+        `- ${s.label}, p50 of each step (ms): ${Object.entries(s.stepsP50Ms ?? {})
+          .map(([step, ms]) => `${step} ${n(ms)}`)
+          .join(' → ')}`,
+    ),
+    '- *CPU ms/session* covers the whole session of the set-up runs (set-up, 1 s of audio, `bye`, close): the server from `/proc`, the load generator from its workers (its own cost, whatever else the machine ran).',
     '',
     '## Step-up (steady state, all sessions streaming)',
     '',
