@@ -23,6 +23,8 @@ describe('an engine that fails', () => {
       OPENAI_BASE_URL: fake.baseUrl,
       OPENAI_TIMEOUT_MS: '800',
       OPENAI_MAX_RETRIES: '2',
+      // One-second chunks give these tests many requests to script.
+      SEGMENTATION: 'fixed',
       FIXED_CHUNK_MS: '1000',
       SESSION_TRANSCRIPTION_CONCURRENCY: '1',
     });

@@ -9,6 +9,10 @@ import { clip, cpuSeconds, opusFrames, requireRecognizer, rssMiB } from './suppo
 
 const API_KEY = 'sk-test-live';
 const MODEL = 'whisper-e2e';
+/** The clips carry up to ~0.5 s of their own silence at each end, plus pre-roll and trail. */
+const BOUNDARY_SLACK_MS = 700;
+/** VAD_PAUSE_MS's default: the pause that ends an utterance. */
+const VAD_PAUSE_MS = 500;
 
 describe('a live session, end to end', () => {
   let fake: FakeOpenAiServer;
@@ -79,41 +83,47 @@ describe('a live session, end to end', () => {
       true,
     );
 
+    // The default segmentation (vad) cuts at the pauses: one final per utterance.
+    const utterances = conversation.utterances ?? [];
     const finals = sse.events.flatMap((e) => (e.type === 'final' ? [e.data] : []));
-    expect(finals.length).toBeGreaterThanOrEqual(5);
-    const ids = finals.map((f) => f.segmentId);
-    expect(ids).toEqual([...ids].sort((a, b) => a - b));
+    expect(finals).toHaveLength(utterances.length);
     for (const [i, f] of finals.entries()) {
+      expect(f.segmentId).toBe(i);
       expect(f.engine).toBe('openai');
-      expect(f.endMs).toBeGreaterThan(f.startMs);
-      expect(f.endMs - f.startMs).toBeLessThanOrEqual(3000);
-      if (i > 0) expect(f.startMs).toBeGreaterThanOrEqual(finals[i - 1].endMs);
-      expect(f.latencyMs).toBeGreaterThanOrEqual(0);
+      expect(Math.abs(f.startMs - utterances[i].startSec * 1000)).toBeLessThan(BOUNDARY_SLACK_MS);
+      expect(Math.abs(f.endMs - utterances[i].endSec * 1000)).toBeLessThan(BOUNDARY_SLACK_MS);
+      // From the end of the speech: the pause that ended the utterance is part of it.
+      expect(f.latencyMs).toBeGreaterThanOrEqual(VAD_PAUSE_MS - 100);
+      expect(f.latencyMs).toBeLessThan(30_000);
     }
-    const lastEnd = finals[finals.length - 1].endMs;
-    expect(lastEnd).toBeGreaterThan(conversation.seconds * 1000 - 3000);
-    expect(lastEnd).toBeLessThanOrEqual(conversation.seconds * 1000 + 100);
+    // A paid engine gets no partials unless they are asked for.
+    expect(types).not.toContain('partial');
 
     // What the engine received: real 16 kHz mono WAVs, the model, the language, our key.
-    expect(fake.requests.length).toBeGreaterThanOrEqual(finals.length);
+    expect(fake.requests).toHaveLength(finals.length);
     for (const request of fake.requests) {
       expect(request).toMatchObject({
         authorized: true,
         model: MODEL,
         language: 'en',
+        // A Whisper model is asked for segments with their no-speech scores.
+        responseFormat: 'verbose_json',
         status: 200,
       });
       expect(request.wav).toMatchObject({ sampleRate: 16000, channels: 1, bitsPerSample: 16 });
     }
+    // Speech only: the silences between the utterances are not sent.
+    const speechMs = utterances.reduce((ms, u) => ms + (u.endSec - u.startSec) * 1000, 0);
     const audioSent = fake.requests.reduce((ms, r) => ms + (r.wav?.durationMs ?? 0), 0);
-    expect(Math.abs(audioSent - conversation.seconds * 1000)).toBeLessThan(200);
+    expect(audioSent).toBeGreaterThan(speechMs * 0.8);
+    expect(audioSent).toBeLessThan(speechMs + 1000);
 
     const text = finals.map((f) => f.text).join(' ');
     let wer: number | null = null;
     if (recognizer) {
       wer = wordErrorRate(conversation.text, text);
-      // Fixed 3 s cuts fall inside words; pocketsphinx alone scores about 0.3 on these clips.
-      expect(wer).toBeLessThan(0.75);
+      // Pocketsphinx alone scores about 0.3 on these clips.
+      expect(wer).toBeLessThan(0.6);
     }
 
     // Transcript export in the four formats agrees with the finals.
@@ -133,11 +143,11 @@ describe('a live session, end to end', () => {
     expect(String(txt.data).trim().split('\n')).toEqual(spoken.map((f) => f.text.trim()));
     const srt = await api.getTranscript(sessionId, token, 'srt', 'bearer');
     if (!srt.ok) throw new Error(srt.text);
-    expect(String(srt.data)).toMatch(/^1\n00:00:00,000 --> 00:00:0\d,\d{3}\n/);
+    expect(String(srt.data)).toMatch(/^1\n00:00:0\d,\d{3} --> 00:00:0\d,\d{3}\n/);
     expect(String(srt.data).match(/ --> /g)).toHaveLength(spoken.length);
     const vtt = await api.getTranscript(sessionId, token, 'vtt', 'query');
     if (!vtt.ok) throw new Error(vtt.text);
-    expect(String(vtt.data).startsWith('WEBVTT\n\n00:00:00.000 --> ')).toBe(true);
+    expect(String(vtt.data)).toMatch(/^WEBVTT\n\n00:00:0\d\.\d{3} --> /);
 
     // No token or transcript text ever reaches the logs.
     expect(server.output()).not.toContain(token);

@@ -2,8 +2,9 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { wordErrorRate } from '@whisperstream/fake-openai';
 import { RunningServer, startServer, WORKSPACE } from '@whisperstream/server-harness';
-import { ApiClient, SseClient, WebRtcStreamer } from '@whisperstream/webrtc-client';
-import { clip, opusFrames, requireRecognizer } from './support/fixtures';
+import { ApiClient } from '@whisperstream/webrtc-client';
+import { clip, requireRecognizer } from './support/fixtures';
+import { runClip } from './support/run-clip';
 
 const CLIPS = ['librivox-0870.wav', 'librivox-0880.wav', 'goforward.wav', 'cards-005.wav'];
 /** Measured here: about 0.29 over these clips (pocketsphinx alone); the bound leaves room. */
@@ -18,11 +19,8 @@ describeIfSphinx('the offline engine, live', () => {
   let api: ApiClient;
 
   beforeAll(async () => {
-    server = await startServer({
-      TRANSCRIPTION_ENGINE: 'sphinx',
-      // One utterance per clip: the clip is cut once, when the session ends.
-      FIXED_CHUNK_MS: '10000',
-    });
+    // The defaults for a local engine: VAD segmentation (one utterance per clip) and partials.
+    server = await startServer({ TRANSCRIPTION_ENGINE: 'sphinx' });
     api = new ApiClient(server.baseUrl);
   });
   afterAll(() => server?.stop());
@@ -38,22 +36,14 @@ describeIfSphinx('the offline engine, live', () => {
 
   it('transcribes the human speech fixtures through WebRTC in and SSE out', async () => {
     const results: Array<{ file: string; wer: number; text: string; latencyMs: number }> = [];
+    let longest: Awaited<ReturnType<typeof runClip>> | undefined;
     for (const file of CLIPS) {
-      const created = await api.createSession({ language: 'en' });
-      if (!created.ok) throw new Error(created.text);
-      const { sessionId, token } = created.data;
-      const sse = await SseClient.connect(server.baseUrl, sessionId, token);
-      const streamer = new WebRtcStreamer({ baseUrl: server.baseUrl, session: created.data });
-      await streamer.connect();
-      await streamer.stream(opusFrames(file));
-      await api.deleteSession(sessionId, token);
-      await sse.waitForType('end', 30_000);
-      await streamer.close();
-      sse.close();
-      expect(sse.events.find((e) => e.type === 'session')?.data).toMatchObject({
+      const run = await runClip(server, file);
+      if (file === 'librivox-0870.wav') longest = run;
+      expect(run.events.find((e) => e.type === 'session')?.data).toMatchObject({
         engine: { id: 'sphinx' },
       });
-      const finals = sse.events.flatMap((e) => (e.type === 'final' ? [e.data] : []));
+      const { finals } = run;
       expect(finals.every((f) => f.engine === 'sphinx')).toBe(true);
       const text = finals.map((f) => f.text).join(' ');
       results.push({
@@ -63,6 +53,22 @@ describeIfSphinx('the offline engine, live', () => {
         latencyMs: Math.max(...finals.map((f) => f.latencyMs)),
       });
     }
+
+    // A local engine shows words while the person speaks: partials of the 7 s clip, revised,
+    // then replaced by the final; none comes after the final of its segment.
+    const events = longest?.events ?? [];
+    const partials = longest?.partials ?? [];
+    expect(partials.length).toBeGreaterThanOrEqual(1);
+    for (const [i, p] of partials.entries()) {
+      const earlier = partials.slice(0, i).filter((q) => q.segmentId === p.segmentId);
+      expect(earlier.every((q) => q.revision < p.revision)).toBe(true);
+      const partialAt = events.findIndex((e) => e.type === 'partial' && e.data === p);
+      const finalAt = events.findIndex(
+        (e) => e.type === 'final' && e.data.segmentId === p.segmentId,
+      );
+      expect(partialAt).toBeLessThan(finalAt);
+    }
+
     const words = CLIPS.map((f) => clip(f).text.split(' ').length);
     const overall =
       results.reduce((sum, r, i) => sum + r.wer * words[i], 0) / words.reduce((a, b) => a + b, 0);

@@ -125,6 +125,19 @@ describe('FakeOpenAiServer with the describe recognizer', () => {
     expect(server.requests.map((r) => r.responseFormat)).toEqual(['verbose_json', 'text', 'srt']);
   });
 
+  it('answers a scripted reply, as a no-speech segment when asked', async () => {
+    const wav = buildWav(tone(1000, 16000), 16000);
+    server.script({ reply: 'Thanks for watching!', noSpeech: true }, { reply: 'hello' });
+    const verbose = await transcribe(client(server), wav, { response_format: 'verbose_json' });
+    expect(verbose).toMatchObject({
+      text: 'Thanks for watching!',
+      segments: [{ text: 'Thanks for watching!', no_speech_prob: 0.9, avg_logprob: -1.5 }],
+    });
+    const plain = await transcribe(client(server), wav, {});
+    expect(plain).toMatchObject({ text: 'hello' });
+    expect(server.requests.map((r) => r.text)).toEqual(['Thanks for watching!', 'hello']);
+  });
+
   it('refuses a wrong key with an OpenAI-shaped 401 (AuthenticationError) and uses no step', async () => {
     server.script({ status: 500 });
     const err = await transcribe(

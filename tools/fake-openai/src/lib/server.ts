@@ -12,11 +12,16 @@ import { checkWav, inspectWav, type WavFacts } from './wav';
 
 /**
  * What to do with the next transcription request: answer normally (`'ok'`), fail with a
- * status (429 may carry `Retry-After`), or `'hang'`: never answer (the socket stays open until
- * the client gives up or the server closes).
+ * status (429 may carry `Retry-After`), `'hang'`: never answer (the socket stays open until
+ * the client gives up or the server closes), or answer `reply` as the recognised text (after the
+ * usual checks of the request), as one segment that Whisper would score as no speech when
+ * `noSpeech` is set (no_speech_prob 0.9, avg_logprob -1.5), as on silence.
  */
 export type ScriptStep =
-  'ok' | 'hang' | { status: number; retryAfterSeconds?: number; message?: string };
+  | 'ok'
+  | 'hang'
+  | { status: number; retryAfterSeconds?: number; message?: string }
+  | { reply: string; noSpeech?: boolean };
 
 export interface FakeOpenAiOptions {
   apiKey: string;
@@ -278,7 +283,7 @@ export class FakeOpenAiServer {
       this.hanging.add(res);
       return;
     }
-    if (step !== 'ok') {
+    if (step !== 'ok' && 'status' in step) {
       if (step.retryAfterSeconds !== undefined) {
         res.setHeader('retry-after', String(step.retryAfterSeconds));
       }
@@ -326,12 +331,21 @@ export class FakeOpenAiServer {
         ),
       );
     }
-    const text =
-      this.recognizer === 'pocketsphinx'
+    const scripted = typeof step === 'object' && 'reply' in step ? step : null;
+    const text = scripted
+      ? scripted.reply
+      : this.recognizer === 'pocketsphinx'
         ? await recognizeWithPocketsphinx(wav)
         : describeAudio(check.facts);
     record.text = text;
-    this.respondTranscript(res, record, format, text, check.facts.durationMs / 1000);
+    this.respondTranscript(
+      res,
+      record,
+      format,
+      text,
+      check.facts.durationMs / 1000,
+      scripted?.noSpeech ?? false,
+    );
   }
 
   private respondTranscript(
@@ -340,6 +354,7 @@ export class FakeOpenAiServer {
     format: string,
     text: string,
     seconds: number,
+    noSpeech: boolean,
   ): void {
     if (format === 'json') {
       this.answer(res, record, 200, { text });
@@ -362,9 +377,9 @@ export class FakeOpenAiServer {
                 text,
                 tokens: [],
                 temperature: 0,
-                avg_logprob: -0.2,
+                avg_logprob: noSpeech ? -1.5 : -0.2,
                 compression_ratio: 1,
-                no_speech_prob: 0.01,
+                no_speech_prob: noSpeech ? 0.9 : 0.01,
               },
             ]
           : [],

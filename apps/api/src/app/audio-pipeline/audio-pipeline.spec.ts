@@ -78,4 +78,24 @@ describe(AudioPipeline.name, () => {
     expect(utterances).toEqual([]);
     expect(sut.stats.ignored).toBe(60);
   });
+
+  it('maps session time to the wall-clock time the audio arrived', () => {
+    let clock = 10_000;
+    const speechEnds: number[] = [];
+    const sut = new AudioPipeline(
+      111,
+      new OpusEncoder(16000, 1),
+      new FixedSegmenter(1000),
+      { speechStart: () => undefined, utterance: (_u, at) => speechEnds.push(at) },
+      { now: () => clock },
+    );
+    for (const packet of rtpStream(60)) {
+      clock += 20; // real time: one 20 ms packet every 20 ms
+      sut.push(packet);
+    }
+    // The packet ending at 1000 ms of audio arrived at 10_000 + 50 * 20.
+    expect(speechEnds).toEqual([11_000]);
+    expect(sut.wallTimeOf(1200)).toBe(11_200);
+    expect(sut.current()).toMatchObject({ startMs: 1000, endMs: 1200 });
+  });
 });

@@ -7,9 +7,10 @@ export interface RtpLike {
   payload: Buffer;
 }
 
+/** `…At` arguments are wall-clock times (`now()`) at which that point of the audio arrived. */
 export interface PipelineSink {
-  speechStart(segmentId: number, startMs: number): void;
-  utterance(utterance: Utterance): void;
+  speechStart(segmentId: number, startMs: number, startAt: number): void;
+  utterance(utterance: Utterance, speechEndAt: number): void;
 }
 
 export interface PipelineStats {
@@ -30,6 +31,8 @@ export interface PipelineOptions {
   reorderWindow?: number;
   /** Called once, with the final stats, when the pipeline ends. */
   onEnd?: (stats: PipelineStats) => void;
+  /** The wall clock (default `Date.now`). */
+  now?: () => number;
 }
 
 /**
@@ -43,6 +46,8 @@ export class AudioPipeline {
   #ignored = 0;
   #ended = false;
   #ending?: Promise<void>;
+  readonly #now: () => number;
+  #lastPushAt: number;
 
   constructor(
     private readonly payloadType: number,
@@ -54,6 +59,8 @@ export class AudioPipeline {
     this.#reorder = new RtpReorderBuffer(options.reorderWindow ?? 5);
     this.#onEnd = options.onEnd;
     this.#decode = new OpusDecodeStage(decoder);
+    this.#now = options.now ?? Date.now;
+    this.#lastPushAt = this.#now();
   }
 
   push(rtp: RtpLike): void {
@@ -62,6 +69,7 @@ export class AudioPipeline {
       this.#ignored++;
       return;
     }
+    this.#lastPushAt = this.#now();
     const packet = {
       sequenceNumber: rtp.header.sequenceNumber,
       timestamp: rtp.header.timestamp,
@@ -87,6 +95,20 @@ export class AudioPipeline {
     this.#onEnd?.(this.stats);
   }
 
+  /**
+   * The wall-clock time at which the audio at `ms` (session time) arrived. Audio comes in real
+   * time, so it is the time of the latest packet minus how far that packet's audio is past `ms`.
+   */
+  wallTimeOf(ms: number): number {
+    const positionMs = this.#decode.positionSamples / SAMPLES_PER_MS;
+    return this.#lastPushAt - Math.max(0, positionMs - ms);
+  }
+
+  /** The utterance still growing (for partial results), if the segmenter can tell. */
+  current(): Utterance | null {
+    return this.segmenter.current?.() ?? null;
+  }
+
   get stats(): PipelineStats {
     return {
       ...this.#reorder.stats,
@@ -103,8 +125,12 @@ export class AudioPipeline {
   /** Hands segmenter outputs to the sink; a segmenter that answers later calls this itself. */
   deliver(outputs: ReturnType<Segmenter['push']>): void {
     for (const output of outputs) {
-      if (output.type === 'speech-start') this.sink.speechStart(output.segmentId, output.startMs);
-      else this.sink.utterance(output.utterance);
+      if (output.type === 'speech-start') {
+        this.sink.speechStart(output.segmentId, output.startMs, this.wallTimeOf(output.startMs));
+      } else {
+        const { utterance } = output;
+        this.sink.utterance(utterance, this.wallTimeOf(utterance.speechEndMs ?? utterance.endMs));
+      }
     }
   }
 }

@@ -47,4 +47,12 @@ describe(FixedSegmenter.name, () => {
     const [next] = utterances(sut.push(ramp(16000)));
     expect(next.startMs).toBe(1050);
   });
+
+  it('shows the chunk filling up as the current utterance', () => {
+    const sut = new FixedSegmenter(1000);
+    expect(sut.current()).toBeNull();
+    sut.push(ramp(16000 + 4000));
+    expect(sut.current()).toMatchObject({ segmentId: 1, startMs: 1000, endMs: 1250 });
+    expect(sut.current()?.samples.length).toBe(4000);
+  });
 });

@@ -6,6 +6,10 @@ export interface Utterance {
   startMs: number;
   endMs: number;
   samples: Int16Array;
+  /** End of the last speech in it; what follows is kept pause. Unknown (no VAD): `endMs`. */
+  speechEndMs?: number;
+  /** How much of it the VAD scored as speech, in ms; undefined when no VAD looked at it. */
+  speechMs?: number;
 }
 
 export type SegmenterOutput =
@@ -24,6 +28,11 @@ export interface Segmenter {
    * has scored the audio): resolves once everything pushed so far has been delivered.
    */
   idle?(): Promise<void>;
+  /**
+   * The utterance still growing (announced by `speech-start`, not yet cut), as far as the
+   * audio has been processed, for partial results; null when there is none.
+   */
+  current?(): Utterance | null;
 }
 
 /** Anything shorter is not worth sending to an engine (OpenAI refuses audio under 0.1 s). */
@@ -62,6 +71,17 @@ export class FixedSegmenter implements Segmenter {
       if (this.#filled === this.#chunkSamples) out.push(this.#cut());
     }
     return out;
+  }
+
+  current(): Utterance | null {
+    if (this.#filled === 0) return null;
+    const startMs = this.#position / SAMPLES_PER_MS;
+    return {
+      segmentId: this.#nextId,
+      startMs,
+      endMs: (this.#position + this.#filled) / SAMPLES_PER_MS,
+      samples: this.#buffer.slice(0, this.#filled),
+    };
   }
 
   flush(): SegmenterOutput[] {

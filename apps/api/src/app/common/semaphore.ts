@@ -15,6 +15,13 @@ export class Semaphore {
     return this.size - this.#available;
   }
 
+  /** A release function if a slot is free now (and nobody is waiting for one), else null. */
+  tryAcquire(): (() => void) | null {
+    if (this.#available === 0 || this.#waiters.length > 0) return null;
+    this.#available--;
+    return this.#releaser();
+  }
+
   /** Resolves with a release function once a slot is free; rejects if the signal aborts first. */
   acquire(signal?: AbortSignal): Promise<() => void> {
     if (signal?.aborted) return Promise.reject(signal.reason);

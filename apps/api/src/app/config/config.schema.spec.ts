@@ -12,7 +12,9 @@ describe(loadConfig.name, () => {
       OPENAI_TRANSCRIPTION_MODEL: 'whisper-1',
       OPENAI_TIMEOUT_MS: 30000,
       OPENAI_MAX_RETRIES: 2,
-      SEGMENTATION: 'fixed',
+      SEGMENTATION: 'vad',
+      PARTIALS: 'auto',
+      PARTIAL_INTERVAL_MS: 1000,
       FIXED_CHUNK_MS: 3000,
       LOG_LEVEL: 'info',
     });

@@ -5,6 +5,7 @@ import {
   type PipelineTotalsSnapshot,
 } from '../audio-pipeline/pipeline-totals.service';
 import { SessionService } from '../sessions/sessions.service';
+import { TranscriptionService } from '../transcription/transcription.service';
 
 /** The histogram's sampling timer: every reading includes up to this much of it. */
 export const EVENT_LOOP_RESOLUTION_MS = 10;
@@ -19,6 +20,8 @@ export interface Metrics {
   sessions: { open: number };
   /** Over every session whose audio pipeline has ended. */
   rtp: { received: number; lost: number; late: number; decodeErrors: number; pipelines: number };
+  /** Engine requests (finals, partials), the hallucination guard, latency histograms per engine. */
+  transcription: ReturnType<TranscriptionService['metricsSnapshot']>;
 }
 
 /** Process health for operators: event-loop delay, memory, live handles, sessions, RTP totals. */
@@ -29,6 +32,7 @@ export class MetricsService implements OnModuleInit, OnModuleDestroy {
   constructor(
     private readonly sessions: SessionService,
     private readonly totals: PipelineTotals,
+    private readonly transcription: TranscriptionService,
   ) {}
 
   onModuleInit(): void {
@@ -56,6 +60,7 @@ export class MetricsService implements OnModuleInit, OnModuleDestroy {
         decodeErrors: rtp.decodeErrors,
         pipelines: rtp.pipelinesEnded,
       },
+      transcription: this.transcription.metricsSnapshot(),
     };
   }
 

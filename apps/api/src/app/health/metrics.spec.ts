@@ -6,8 +6,16 @@ import type { SessionService } from '../sessions/sessions.service';
 import { ApiError } from '../common/api-error';
 import { isLoopback, MetricsController } from './metrics.controller';
 import { MetricsService } from './metrics.service';
+import { TranscriptionMetrics } from '../transcription/transcription-metrics';
+import type { TranscriptionService } from '../transcription/transcription.service';
 
 const fakeSessions = (open: number) => ({ openCount: open }) as unknown as SessionService;
+
+function fakeTranscription(metrics = new TranscriptionMetrics()): TranscriptionService {
+  return {
+    metricsSnapshot: () => ({ engine: 'sphinx', partials: true, ...metrics.snapshot() }),
+  } as unknown as TranscriptionService;
+}
 
 function blockFor(ms: number): void {
   const until = Date.now() + ms;
@@ -19,10 +27,12 @@ function blockFor(ms: number): void {
 describe(MetricsService.name, () => {
   let sut: MetricsService;
   let totals: PipelineTotals;
+  let transcription: TranscriptionMetrics;
 
   beforeEach(() => {
     totals = new PipelineTotals();
-    sut = new MetricsService(fakeSessions(3), totals);
+    transcription = new TranscriptionMetrics();
+    sut = new MetricsService(fakeSessions(3), totals, fakeTranscription(transcription));
     sut.onModuleInit();
   });
   afterEach(() => sut.onModuleDestroy());
@@ -49,6 +59,21 @@ describe(MetricsService.name, () => {
     expect(m.activeResources.Timeout).toBeGreaterThanOrEqual(1);
   });
 
+  it('reports engine requests, the guard and latency histograms per engine', () => {
+    transcription.request('final', 2000);
+    transcription.request('partial', 800);
+    transcription.guarded('notSent');
+    transcription.finalLatency('sphinx', 640);
+    const m = sut.snapshot().transcription;
+    expect(m.engine).toBe('sphinx');
+    expect(m.requests).toEqual({
+      final: { count: 1, audioMs: 2000 },
+      partial: { count: 1, audioMs: 800, dropped: 0 },
+    });
+    expect(m.guard.notSent).toBe(1);
+    expect(m.latency['sphinx'].finalMs).toMatchObject({ count: 1, p50: 640, max: 640 });
+  });
+
   it('measures event-loop delay net of the resolution, and starts again after each read', async () => {
     await new Promise((r) => setTimeout(r, 30));
     blockFor(120);
@@ -65,7 +90,7 @@ describe(MetricsService.name, () => {
 describe(MetricsController.name, () => {
   const TOKEN = 'm'.repeat(40);
   const sut = new MetricsController(
-    new MetricsService(fakeSessions(0), new PipelineTotals()),
+    new MetricsService(fakeSessions(0), new PipelineTotals(), fakeTranscription()),
     loadConfig({ METRICS_TOKEN: TOKEN }) as AppConfig,
   );
   const request = (socketAddress: string, ip: string, authorization?: string) =>

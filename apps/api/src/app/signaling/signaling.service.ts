@@ -121,10 +121,13 @@ export class SignalingService {
       return;
     }
     const pipeline = this.pipelines.create(payloadType, {
-      speechStart: (segmentId, startMs) =>
-        session.stream.emit({ type: 'speech-start', data: { segmentId, startMs } }),
-      utterance: (utterance) => session.transcriber.submit(utterance),
+      speechStart: (segmentId, startMs, startAt) => {
+        session.transcriber.speechStarted(segmentId, startAt);
+        session.stream.emit({ type: 'speech-start', data: { segmentId, startMs } });
+      },
+      utterance: (utterance, speechEndAt) => session.transcriber.submit(utterance, speechEndAt),
     });
+    session.transcriber.startPartials(() => pipeline.current());
     session.attachPipeline({
       end: async () => {
         await pipeline.end();

@@ -10,7 +10,10 @@ export interface TranscriptionRequest {
 
 export interface TranscriptionResult {
   text: string;
+  /** The language the engine heard or used (ISO-639-1 or a Whisper language name). */
   language?: string;
+  /** Pieces the engine itself scored as no speech, left out of `text`. */
+  noSpeechSegments?: number;
 }
 
 /** A speech-to-text engine. One folder per engine implements it. */

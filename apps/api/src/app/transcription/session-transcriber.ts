@@ -5,14 +5,35 @@ import { SAMPLE_RATE } from '../audio-pipeline/opus-decode.stage';
 import type { Utterance } from '../audio-pipeline/segmenter';
 import type { Semaphore } from '../common/semaphore';
 import { EngineError, TranscriptionEngine, TranscriptionResult } from './engine';
+import { guardTranscript } from './hallucination-guard';
 import { toEngineError } from './openai/openai.engine';
+import { TranscriptionMetrics } from './transcription-metrics';
 
 interface Job {
   utterance: Utterance;
-  /** Wall-clock time at which the utterance's audio was complete. */
-  readyAt: number;
+  /** Wall-clock time at which the utterance's speech ended (latency counts from here). */
+  speechEndAt: number;
   outcome?: { result: TranscriptionResult; doneAt: number } | { error: EngineError };
   settled: Promise<void>;
+}
+
+interface PartialCall {
+  segmentId: number;
+  abort: AbortController;
+}
+
+/** A growing utterance shorter than this is not worth a partial. */
+export const MIN_PARTIAL_AUDIO_MS = 500;
+
+/**
+ * A pause at least this long is in progress: the utterance is probably ending and its final
+ * will need the engine soon, so no partial is started.
+ */
+export const PAUSE_NO_PARTIAL_MS = 200;
+
+export interface PartialOptions {
+  /** How often the growing utterance is transcribed again. */
+  intervalMs: number;
 }
 
 export interface SessionTranscriberOptions {
@@ -25,6 +46,11 @@ export interface SessionTranscriberOptions {
   publish: (event: TranscriptEventInit) => void;
   logger: Logger;
   sessionId: string;
+  /** Partial results while a person speaks; off when undefined. */
+  partials?: PartialOptions;
+  /** A segment in which the VAD confirmed less speech than this is not sent (default 250 ms). */
+  minSpeechMs?: number;
+  metrics?: TranscriptionMetrics;
   now?: () => number;
 }
 
@@ -32,32 +58,81 @@ export interface SessionTranscriberOptions {
  * Transcribes one session's utterances with bounded concurrency and publishes the results
  * strictly in segment order, even when engine calls finish out of order. A failed utterance
  * becomes an `error` event in its place; the session goes on.
+ *
+ * With partials on, the utterance still growing is transcribed again every `intervalMs`: one
+ * call in flight at most, always on the newest audio (a tick that finds a call running is
+ * skipped, never queued), never ahead of a final waiting for the engine, never during a pause
+ * (the final is near), only when an engine slot is free at once, and after a rest as long as
+ * the previous partial took (so a slow engine spends at most about half its time on partials).
+ * Its answer goes out as a `partial` with a rising `revision`, unless the segment's final was
+ * submitted meanwhile.
+ *
+ * Every text passes the hallucination guard; a segment in which the VAD heard too little speech
+ * is not sent at all and gets an empty `final`.
  */
 export class SessionTranscriber {
   readonly #queue: Job[] = [];
   readonly #abort = new AbortController();
   readonly #now: () => number;
+  readonly #metrics: TranscriptionMetrics;
+  readonly #minSpeechMs: number;
+  readonly #speechStartAt = new Map<number, number>();
   #closed = false;
+  #lastSubmitted = -1;
+  #partialTimer?: NodeJS.Timeout;
+  #partialCall?: PartialCall;
+  #partialState = { segmentId: -1, revision: 0, heardMs: 0, text: '' };
+  /** No partial starts before this time: the engine gets as much rest as the last one took. */
+  #partialRestUntil = 0;
   completed = 0;
   failed = 0;
 
   constructor(private readonly options: SessionTranscriberOptions) {
     this.#now = options.now ?? Date.now;
+    this.#metrics = options.metrics ?? new TranscriptionMetrics();
+    this.#minSpeechMs = options.minSpeechMs ?? 250;
   }
 
   get pending(): number {
     return this.#queue.length;
   }
 
-  submit(utterance: Utterance): void {
+  get partialsEnabled(): boolean {
+    return this.options.partials !== undefined;
+  }
+
+  /** A segment began; `startAt` is the wall-clock time its audio started arriving. */
+  speechStarted(segmentId: number, startAt: number): void {
+    if (!this.#closed) this.#speechStartAt.set(segmentId, startAt);
+  }
+
+  /** A complete utterance; `speechEndAt` is when its speech ended (default: now). */
+  submit(utterance: Utterance, speechEndAt = this.#now()): void {
     if (this.#closed) return;
-    const job: Job = { utterance, readyAt: this.#now(), settled: Promise.resolve() };
+    this.#lastSubmitted = Math.max(this.#lastSubmitted, utterance.segmentId);
+    const running = this.#partialCall;
+    if (running && running.segmentId <= utterance.segmentId) {
+      running.abort.abort(new EngineError('partial_superseded', 'the final is on its way', false));
+    }
+    const job: Job = { utterance, speechEndAt, settled: Promise.resolve() };
+    this.#queue.push(job); // first: #run may publish at once
     job.settled = this.#run(job);
-    this.#queue.push(job);
+  }
+
+  /**
+   * Starts transcribing the growing utterance every `partials.intervalMs` (no-op when partials
+   * are off). `current` tells what the utterance holds so far.
+   */
+  startPartials(current: () => Utterance | null): void {
+    const partials = this.options.partials;
+    if (!partials || this.#closed || this.#partialTimer) return;
+    this.#partialTimer = setInterval(() => this.#partialTick(current), partials.intervalMs);
+    this.#partialTimer.unref();
   }
 
   /** Waits for what is queued, at most `timeoutMs`; then cancels the rest. Idempotent. */
   async drain(timeoutMs: number): Promise<void> {
+    this.#stopPartials();
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<void>((resolve) => {
       timer = setTimeout(resolve, timeoutMs);
@@ -72,22 +147,42 @@ export class SessionTranscriber {
   /** Cancels everything still running; nothing more is accepted. */
   close(): void {
     this.#closed = true;
+    this.#stopPartials();
     this.#abort.abort(new EngineError('transcription_aborted', 'the session ended first', false));
+  }
+
+  #stopPartials(): void {
+    clearInterval(this.#partialTimer);
+    this.#partialCall?.abort.abort(
+      new EngineError('transcription_aborted', 'the session is ending', false),
+    );
   }
 
   async #run(job: Job): Promise<void> {
     const { engine, sessionSlots, globalSlots, language } = this.options;
+    const { samples, startMs, endMs, speechMs } = job.utterance;
+    if (speechMs !== undefined && speechMs < this.#minSpeechMs) {
+      // The VAD heard (almost) no speech: an engine would only invent text for it.
+      this.#metrics.guarded('notSent');
+      job.outcome = { result: { text: '' }, doneAt: this.#now() };
+      this.completed++;
+      this.#publishReady();
+      return;
+    }
     const signal = this.#abort.signal;
     const releases: Array<() => void> = [];
     try {
       releases.push(await sessionSlots.acquire(signal));
       releases.push(await globalSlots.acquire(signal));
-      const { samples, startMs, endMs } = job.utterance;
+      this.#metrics.request('final', endMs - startMs);
+      const started = this.#now();
       const result = await engine.transcribe(
         { wav: encodeWav(samples, SAMPLE_RATE), durationMs: endMs - startMs, language },
         signal,
       );
-      job.outcome = { result, doneAt: this.#now() };
+      const doneAt = this.#now();
+      this.#metrics.engineTime(engine.info.id, doneAt - started);
+      job.outcome = { result: this.#guard(result, speechMs), doneAt };
       this.completed++;
     } catch (error) {
       const engineError = signal.aborted ? toEngineError(signal.reason) : toEngineError(error);
@@ -106,11 +201,22 @@ export class SessionTranscriber {
     this.#publishReady();
   }
 
+  #guard(result: TranscriptionResult, speechMs: number | undefined): TranscriptionResult {
+    if (result.noSpeechSegments) this.#metrics.guarded('noSpeech', result.noSpeechSegments);
+    const guarded = guardTranscript(result.text, {
+      language: result.language ?? this.options.language,
+      speechMs,
+    });
+    if (guarded.removed > 0) this.#metrics.guarded('phantom', guarded.removed);
+    return { ...result, text: guarded.text };
+  }
+
   #publishReady(): void {
     while (this.#queue.length > 0 && this.#queue[0].outcome) {
       const job = this.#queue.shift() as Job;
       const outcome = job.outcome as NonNullable<Job['outcome']>;
       const { segmentId, startMs, endMs } = job.utterance;
+      this.#speechStartAt.delete(segmentId);
       if ('error' in outcome) {
         this.options.publish({
           type: 'error',
@@ -122,6 +228,8 @@ export class SessionTranscriber {
           },
         });
       } else {
+        const latencyMs = Math.max(0, Math.round(outcome.doneAt - job.speechEndAt));
+        this.#metrics.finalLatency(this.options.engine.info.id, latencyMs);
         // An empty text is published too: it closes the segment for clients showing a placeholder.
         this.options.publish({
           type: 'final',
@@ -130,11 +238,95 @@ export class SessionTranscriber {
             text: outcome.result.text,
             startMs,
             endMs,
-            latencyMs: Math.max(0, outcome.doneAt - job.readyAt),
+            latencyMs,
             engine: this.options.engine.info.id,
           },
         });
       }
     }
+  }
+
+  #partialTick(current: () => Utterance | null): void {
+    if (this.#closed || this.#partialCall || this.#queue.length > 0) return;
+    if (this.#now() < this.#partialRestUntil) return;
+    const utterance = current();
+    if (!utterance || utterance.segmentId <= this.#lastSubmitted) return;
+    const { segmentId, startMs, endMs, speechMs } = utterance;
+    if (endMs - startMs < MIN_PARTIAL_AUDIO_MS) return;
+    if (speechMs !== undefined && speechMs < this.#minSpeechMs) return;
+    const heard = utterance.speechEndMs ?? endMs;
+    if (endMs - heard >= PAUSE_NO_PARTIAL_MS) return; // the final is probably near
+    // Only when there is new speech since the last partial.
+    const state = this.#partialState;
+    if (state.segmentId === segmentId && heard - state.heardMs < MIN_PARTIAL_AUDIO_MS / 2) return;
+    // Finals come first: a partial only takes an engine slot that is free right now.
+    const sessionSlot = this.options.sessionSlots.tryAcquire();
+    if (!sessionSlot) return;
+    const globalSlot = this.options.globalSlots.tryAcquire();
+    if (!globalSlot) {
+      sessionSlot();
+      return;
+    }
+    const call: PartialCall = { segmentId, abort: new AbortController() };
+    this.#partialCall = call;
+    void this.#runPartial(utterance, call).finally(() => {
+      globalSlot();
+      sessionSlot();
+      if (this.#partialCall === call) this.#partialCall = undefined;
+    });
+  }
+
+  async #runPartial(utterance: Utterance, call: PartialCall): Promise<void> {
+    const { engine, language } = this.options;
+    const { segmentId, samples, startMs, endMs, speechMs } = utterance;
+    const signal = AbortSignal.any([this.#abort.signal, call.abort.signal]);
+    this.#metrics.request('partial', endMs - startMs);
+    const started = this.#now();
+    let result: TranscriptionResult;
+    try {
+      result = await engine.transcribe(
+        { wav: encodeWav(samples, SAMPLE_RATE), durationMs: endMs - startMs, language },
+        signal,
+      );
+    } catch (error) {
+      this.#metrics.partialDropped();
+      const engineError = toEngineError(signal.aborted ? signal.reason : error);
+      if (!signal.aborted) {
+        // A failing partial is not the user's problem: the final will try (and report) again.
+        this.options.logger.debug({
+          msg: 'partial transcription failed',
+          sessionId: this.options.sessionId,
+          segmentId,
+          code: engineError.code,
+        });
+      }
+      return;
+    }
+    const doneAt = this.#now();
+    this.#metrics.engineTime(engine.info.id, doneAt - started);
+    // Partials take at most about half of the engine's time: it rests as long as this call took.
+    this.#partialRestUntil = doneAt + (doneAt - started);
+    if (this.#closed || segmentId <= this.#lastSubmitted) {
+      this.#metrics.partialDropped(); // the final is on its way: this text is already old
+      return;
+    }
+    const { text } = this.#guard(result, speechMs);
+    const state = this.#partialState;
+    if (state.segmentId !== segmentId) {
+      this.#partialState = { segmentId, revision: 0, heardMs: 0, text: '' };
+    }
+    const current = this.#partialState;
+    current.heardMs = utterance.speechEndMs ?? endMs;
+    if (text === '' || text === current.text) return; // nothing new to show
+    current.text = text;
+    current.revision++;
+    if (current.revision === 1) {
+      const startAt = this.#speechStartAt.get(segmentId);
+      if (startAt !== undefined) this.#metrics.firstPartial(engine.info.id, doneAt - startAt);
+    }
+    this.options.publish({
+      type: 'partial',
+      data: { segmentId, text, startMs, endMs, revision: current.revision },
+    });
   }
 }

@@ -6,12 +6,17 @@ import { ApiError } from '../common/api-error';
 import { TRANSCRIPTION_ENGINE } from './engine';
 import type { EngineChoice } from './engine-selection';
 import { SessionTranscriber } from './session-transcriber';
+import { TranscriptionMetrics, type TranscriptionMetricsSnapshot } from './transcription-metrics';
+
+/** Engines billed per request: partials multiply the cost, so `PARTIALS=auto` leaves them off. */
+const PAID_ENGINES: ReadonlySet<string> = new Set(['openai']);
 
 /** Owns the engine in use and the limit on engine calls across all sessions. */
 @Injectable()
 export class TranscriptionService implements OnApplicationShutdown {
   readonly #logger = new Logger(TranscriptionService.name);
   readonly #globalSlots: Semaphore;
+  readonly metrics = new TranscriptionMetrics();
 
   constructor(
     private readonly config: AppConfig,
@@ -19,7 +24,11 @@ export class TranscriptionService implements OnApplicationShutdown {
   ) {
     this.#globalSlots = new Semaphore(config.TRANSCRIPTION_CONCURRENCY);
     if (choice.engine) {
-      this.#logger.log({ msg: 'transcription engine chosen', engine: choice.engine.info });
+      this.#logger.log({
+        msg: 'transcription engine chosen',
+        engine: choice.engine.info,
+        partials: this.partialsEnabled,
+      });
     } else {
       this.#logger.warn({ msg: 'no transcription engine usable', reason: choice.reason });
     }
@@ -36,6 +45,22 @@ export class TranscriptionService implements OnApplicationShutdown {
 
   get notReadyReason(): string | undefined {
     return this.choice.engine ? undefined : this.choice.reason;
+  }
+
+  /** `PARTIALS=auto`: on for local engines, off for paid APIs. */
+  get partialsEnabled(): boolean {
+    const setting = this.config.PARTIALS;
+    if (setting !== 'auto') return setting === 'on';
+    const id = this.choice.engine?.info.id;
+    return id !== undefined && !PAID_ENGINES.has(id);
+  }
+
+  metricsSnapshot(): TranscriptionMetricsSnapshot & { engine: string | null; partials: boolean } {
+    return {
+      engine: this.choice.engine?.info.id ?? null,
+      partials: this.partialsEnabled,
+      ...this.metrics.snapshot(),
+    };
   }
 
   get inFlight(): number {
@@ -60,6 +85,10 @@ export class TranscriptionService implements OnApplicationShutdown {
       publish,
       logger: this.#logger,
       sessionId,
+      partials: this.partialsEnabled ? { intervalMs: this.config.PARTIAL_INTERVAL_MS } : undefined,
+      // Only a VAD measures speech; with fixed chunks `speechMs` is unknown and nothing is held back.
+      minSpeechMs: this.config.VAD_MIN_SPEECH_MS,
+      metrics: this.metrics,
     });
   }
 }

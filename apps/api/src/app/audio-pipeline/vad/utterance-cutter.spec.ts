@@ -4,6 +4,8 @@ import { UtteranceCutter } from './utterance-cutter';
 import { InvalidVadSettingsError, resolveVadSettings } from './vad-settings';
 
 const FRAME_MS = 10;
+/** The times below were worked out with a 100 ms trail (the default is 300 ms). */
+const TRAIL_100 = { trailMs: 100 };
 const LOUD = 3000;
 
 interface Span {
@@ -60,7 +62,7 @@ function starts(outputs: SegmenterOutput[]): { segmentId: number; startMs: numbe
 
 describe(UtteranceCutter.name, () => {
   it('starts the utterance preRollMs before the first speech frame', () => {
-    const sut = new UtteranceCutter();
+    const sut = new UtteranceCutter(TRAIL_100);
 
     const { outputs } = feed(sut, [
       { ms: 1000, p: 0 },
@@ -73,7 +75,7 @@ describe(UtteranceCutter.name, () => {
   });
 
   it('ends the utterance once the pause lasts minSilenceMs, keeping trailMs of it', () => {
-    const sut = new UtteranceCutter({ minSilenceMs: 400, trailMs: 50, preRollMs: 0 });
+    const sut = new UtteranceCutter({ ...TRAIL_100, minSilenceMs: 400, trailMs: 50, preRollMs: 0 });
 
     const { outputs, emittedAtMs } = feed(sut, [
       { ms: 1000, p: 0.9 },
@@ -85,7 +87,7 @@ describe(UtteranceCutter.name, () => {
   });
 
   it('announces speech-start only once the speech lasts minSpeechMs', () => {
-    const sut = new UtteranceCutter({ minSpeechMs: 250 });
+    const sut = new UtteranceCutter({ ...TRAIL_100, minSpeechMs: 250 });
 
     const { outputs, emittedAtMs } = feed(sut, [
       { ms: 500, p: 0 },
@@ -97,7 +99,7 @@ describe(UtteranceCutter.name, () => {
   });
 
   it('uses hysteresis: a probability between the thresholds neither starts nor ends speech', () => {
-    const sut = new UtteranceCutter();
+    const sut = new UtteranceCutter(TRAIL_100);
 
     const { outputs } = feed(sut, [
       { ms: 1000, p: 0.45, amplitude: LOUD },
@@ -110,7 +112,7 @@ describe(UtteranceCutter.name, () => {
   });
 
   it('drops bursts shorter than minSpeechMs without a speech-start', () => {
-    const sut = new UtteranceCutter();
+    const sut = new UtteranceCutter(TRAIL_100);
 
     const { outputs } = feed(sut, [
       { ms: 500, p: 0 },
@@ -125,7 +127,7 @@ describe(UtteranceCutter.name, () => {
   });
 
   it('gives successive utterances rising segment ids and never overlaps them', () => {
-    const sut = new UtteranceCutter({ preRollMs: 300, minSilenceMs: 500 });
+    const sut = new UtteranceCutter({ ...TRAIL_100, preRollMs: 300, minSilenceMs: 500 });
 
     const { outputs } = feed(sut, [
       { ms: 500, p: 0.9 },
@@ -145,7 +147,12 @@ describe(UtteranceCutter.name, () => {
   });
 
   it('cuts an utterance reaching maxUtteranceMs at the quietest frame of the last cutSearchMs', () => {
-    const sut = new UtteranceCutter({ maxUtteranceMs: 5000, cutSearchMs: 2000, preRollMs: 0 });
+    const sut = new UtteranceCutter({
+      ...TRAIL_100,
+      maxUtteranceMs: 5000,
+      cutSearchMs: 2000,
+      preRollMs: 0,
+    });
 
     const { outputs } = feed(sut, [
       { ms: 2000, p: 0.9 },
@@ -168,7 +175,12 @@ describe(UtteranceCutter.name, () => {
   });
 
   it('cuts at the limit at the latest when the speech has no quieter frame', () => {
-    const sut = new UtteranceCutter({ maxUtteranceMs: 3000, cutSearchMs: 1000, preRollMs: 0 });
+    const sut = new UtteranceCutter({
+      ...TRAIL_100,
+      maxUtteranceMs: 3000,
+      cutSearchMs: 1000,
+      preRollMs: 0,
+    });
 
     const { outputs } = feed(sut, [{ ms: 7000, p: 0.9 }], true);
 
@@ -178,7 +190,7 @@ describe(UtteranceCutter.name, () => {
   });
 
   it('flushes the utterance in progress, and drops one too short to send', () => {
-    const long = new UtteranceCutter();
+    const long = new UtteranceCutter(TRAIL_100);
     expect(
       utterances(
         feed(
@@ -192,7 +204,7 @@ describe(UtteranceCutter.name, () => {
       ),
     ).toEqual([{ segmentId: 0, startMs: 200, endMs: 1300 }]);
 
-    const short = new UtteranceCutter();
+    const short = new UtteranceCutter(TRAIL_100);
     expect(
       feed(
         short,
@@ -206,7 +218,7 @@ describe(UtteranceCutter.name, () => {
   });
 
   it('keeps the time line exact in samples whatever the frame length', () => {
-    const sut = new UtteranceCutter({ preRollMs: 0 });
+    const sut = new UtteranceCutter({ ...TRAIL_100, preRollMs: 0 });
     const outputs: SegmenterOutput[] = [];
     const lengths = [333, 17, 512, 1000, 7];
     let pushed = 0;
@@ -245,5 +257,35 @@ describe(resolveVadSettings.name, () => {
     expect(() => resolveVadSettings({ endThreshold: 0.9, preRollMs: -1 })).toThrow(
       /endThreshold.*preRollMs/,
     );
+  });
+});
+
+describe(`${UtteranceCutter.name}: speech measures`, () => {
+  it('tells how much of an utterance was speech and where the speech ended', () => {
+    const sut = new UtteranceCutter(TRAIL_100);
+    const { outputs } = feed(sut, [
+      { ms: 1000, p: 0 },
+      { ms: 600, p: 0.9 },
+      { ms: 200, p: 0.4 }, // between the thresholds: still speech
+      { ms: 400, p: 0.9 },
+      { ms: 1000, p: 0 },
+    ]);
+    const [u] = outputs.flatMap((o) => (o.type === 'utterance' ? [o.utterance] : []));
+    expect(u).toMatchObject({ startMs: 700, endMs: 2300, speechEndMs: 2200, speechMs: 1200 });
+  });
+
+  it('shows the confirmed utterance in progress, and nothing before or after it', () => {
+    const sut = new UtteranceCutter(TRAIL_100);
+    feed(sut, [
+      { ms: 1000, p: 0 },
+      { ms: 100, p: 0.9 },
+    ]);
+    expect(sut.current()).toBeNull(); // not yet minSpeechMs of speech
+    feed(sut, [{ ms: 900, p: 0.9 }]);
+    const current = sut.current();
+    expect(current).toMatchObject({ segmentId: 0, startMs: 700, endMs: 2000, speechMs: 1000 });
+    expect(current?.samples.length).toBe(1300 * SAMPLES_PER_MS);
+    feed(sut, [{ ms: 1000, p: 0 }]);
+    expect(sut.current()).toBeNull();
   });
 });

@@ -1,5 +1,5 @@
 import { SAMPLES_PER_MS } from '../opus-decode.stage';
-import type { SegmenterOutput } from '../segmenter';
+import type { SegmenterOutput, Utterance } from '../segmenter';
 import { resolveVadSettings, type VadSettings } from './vad-settings';
 
 /** RMS level of a frame in dBFS (full scale = 32768); silence is -120. */
@@ -76,6 +76,19 @@ export class UtteranceCutter {
 
   get inSpeech(): boolean {
     return this.#frames !== null;
+  }
+
+  /** The confirmed utterance in progress (up to the last frame pushed), or null. */
+  current(): Utterance | null {
+    if (this.#frames === null || this.#segmentId === null) return null;
+    const frames = this.#frames;
+    return this.#utterance(
+      this.#segmentId,
+      frames[0].start,
+      this.#position,
+      concat(frames.map((f) => f.samples)),
+      frames,
+    ).utterance;
   }
 
   /**
@@ -184,7 +197,7 @@ export class UtteranceCutter {
     const frames = this.#frames ?? [];
     const [head, rest] = splitFrames(frames, endSample);
     if (this.#segmentId !== null)
-      out.push(this.#utterance(this.#segmentId, frames[0].start, endSample, head));
+      out.push(this.#utterance(this.#segmentId, frames[0].start, endSample, head, frames));
     this.#frames = null;
     this.#pauseStart = null;
     this.#segmentId = null;
@@ -210,7 +223,7 @@ export class UtteranceCutter {
     const cut = best === null ? limit : best.start + (best.samples.length >> 1);
     const [head, rest] = splitFrames(frames, cut);
     if (this.#segmentId === null) this.#startSegment(start, out);
-    out.push(this.#utterance(this.#segmentId ?? 0, start, cut, head));
+    out.push(this.#utterance(this.#segmentId ?? 0, start, cut, head, frames));
     // The speech goes on: the rest is the next segment, announced at once.
     this.#frames = rest;
     this.#speechStart = Math.max(this.#speechStart, cut);
@@ -218,12 +231,22 @@ export class UtteranceCutter {
     this.#startSegment(cut, out);
   }
 
+  /** `frames` may reach past `endSample`; only what lies before it counts as speech. */
   #utterance(
     segmentId: number,
     startSample: number,
     endSample: number,
     samples: Int16Array,
-  ): SegmenterOutput {
+    frames: Frame[],
+  ): { type: 'utterance'; utterance: Utterance } {
+    let speech = 0;
+    let speechEnd = startSample;
+    for (const f of frames) {
+      if (f.probability < this.settings.endThreshold || f.start >= endSample) continue;
+      const end = Math.min(f.start + f.samples.length, endSample);
+      speech += end - f.start;
+      speechEnd = Math.max(speechEnd, end);
+    }
     return {
       type: 'utterance',
       utterance: {
@@ -231,6 +254,8 @@ export class UtteranceCutter {
         startMs: startSample / SAMPLES_PER_MS,
         endMs: endSample / SAMPLES_PER_MS,
         samples,
+        speechEndMs: speechEnd / SAMPLES_PER_MS,
+        speechMs: speech / SAMPLES_PER_MS,
       },
     };
   }

@@ -217,7 +217,8 @@ describe(`${VadSegmenter.name} without the model`, () => {
     expect(scorer.scored).toBe(32); // the loud second only
     expect(scorer.skipped).toBe(64);
     expect(sut.stats).toMatchObject({ frames: 96, gatedFrames: 64 });
-    expect(utterances(outputs).map((u) => [u.startMs, u.endMs])).toEqual([[724, 2148]]);
+    // Pre-roll 300 ms before the speech at 1024, trail 300 ms after it ended at 2048.
+    expect(utterances(outputs).map((u) => [u.startMs, u.endMs])).toEqual([[724, 2348]]);
   });
 
   it('scores the last partial frame on flush and keeps its true length', async () => {

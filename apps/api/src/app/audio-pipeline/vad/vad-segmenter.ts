@@ -1,4 +1,4 @@
-import type { Segmenter, SegmenterOutput } from '../segmenter';
+import type { Segmenter, SegmenterOutput, Utterance } from '../segmenter';
 import { frameEnergyDbfs, UtteranceCutter } from './utterance-cutter';
 import { VadModel, type FrameScorer } from './vad-model';
 import type { VadSettings } from './vad-settings';
@@ -101,6 +101,11 @@ export class VadSegmenter implements Segmenter {
   flush(): SegmenterOutput[] {
     this.#deliver(() => this.flushAsync());
     return [];
+  }
+
+  /** The utterance in progress, as far as the model has scored the audio. */
+  current(): Utterance | null {
+    return this.#cutter.current();
   }
 
   /** Resolves once everything queued so far has been processed (and delivered). */

@@ -11,7 +11,7 @@ export interface VadSettings {
   preRollMs: number;
   /** Pause after which the utterance ends (default 500 ms). */
   minSilenceMs: number;
-  /** Pause kept at the end of an utterance; the rest of the pause is not sent (default 100 ms). */
+  /** Pause kept at the end of an utterance; the rest of the pause is not sent (default 300 ms: recognisers read the last word better with some silence after it, as faster-whisper's 400 ms speech padding does). */
   trailMs: number;
   /** Longest utterance, pre-roll included; longer speech is cut at its quietest frame (default 15 s). */
   maxUtteranceMs: number;
@@ -28,7 +28,7 @@ export const DEFAULT_VAD_SETTINGS: Readonly<VadSettings> = Object.freeze({
   endThreshold: 0.35,
   preRollMs: 300,
   minSilenceMs: 500,
-  trailMs: 100,
+  trailMs: 300,
   maxUtteranceMs: 15_000,
   cutSearchMs: 2_000,
   minSpeechMs: 250,

@@ -1,5 +1,5 @@
 import OpenAI from 'openai';
-import { toEngineError } from './openai.engine';
+import { fromVerbose, toEngineError } from './openai.engine';
 
 const apiError = (status: number) =>
   OpenAI.APIError.generate(status, { error: { message: 'x' } }, 'x', new Headers());
@@ -29,5 +29,40 @@ describe(toEngineError.name, () => {
       retryable: false,
     });
     expect(toEngineError(new Error('?'))).toMatchObject({ code: 'engine_failed' });
+  });
+});
+
+describe(fromVerbose.name, () => {
+  const segment = (text: string, no_speech_prob: number, avg_logprob: number) => ({
+    text,
+    no_speech_prob,
+    avg_logprob,
+  });
+
+  it('leaves out the segments Whisper scored as no speech, and says how many', () => {
+    expect(
+      fromVerbose({
+        text: ' Go forward ten meters. Thank you.',
+        language: 'english',
+        segments: [
+          segment(' Go forward ten meters.', 0.02, -0.3),
+          segment(' Thank you.', 0.8, -1.4),
+        ],
+      }),
+    ).toEqual({ text: 'Go forward ten meters.', language: 'english', noSpeechSegments: 1 });
+  });
+
+  it('keeps a likely-silent segment whose text Whisper was sure of (its own rule)', () => {
+    expect(fromVerbose({ text: ' Yes.', segments: [segment(' Yes.', 0.9, -0.2)] })).toEqual({
+      text: 'Yes.',
+      language: undefined,
+    });
+  });
+
+  it('takes the text as it is when there are no segments', () => {
+    expect(fromVerbose({ text: ' hello ', language: 'en' })).toEqual({
+      text: 'hello',
+      language: 'en',
+    });
   });
 });
