@@ -100,6 +100,7 @@ describe(App.name, () => {
     await fixture.whenStable();
     expect(el('transcript-line-final').textContent).toContain('Hello world.');
     expect(el('transcript-line-partial')).toBeNull();
+    expect(el('latency-label').textContent).toContain('Latency: 250 ms');
 
     el('stop-button').click();
     browser.eventSource.emit('end', 4, {});

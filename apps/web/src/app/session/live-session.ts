@@ -53,6 +53,8 @@ export class LiveSession {
 
   readonly state = signal<LiveState>('idle');
   readonly engine = signal<EngineInfo | null>(null);
+  /** The newest line's latency (end of speech to text), as the server measured it. */
+  readonly latencyMs = computed(() => this.#transcript.latestLatencyMs());
   readonly serverState = signal<SessionState | null>(null);
   readonly notice = signal<Notice | null>(null);
   readonly language = signal(this.#prefs.get('language') ?? AUTO_LANGUAGE);

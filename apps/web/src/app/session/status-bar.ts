@@ -25,6 +25,16 @@ const LABELS: Record<LiveState, string> = {
         Engine: –
       }
     </span>
+    @if (latencyMs() !== null) {
+      <span
+        class="latency"
+        data-testid="latency-label"
+        [attr.data-latency-ms]="latencyMs()"
+        title="From the end of your speech to its text, for the newest line"
+      >
+        Latency: {{ latencyMs() }} ms
+      </span>
+    }
   `,
   styles: `
     :host {
@@ -58,7 +68,8 @@ const LABELS: Record<LiveState, string> = {
       background: var(--danger);
       animation: pulse 1.4s ease-in-out infinite;
     }
-    .engine {
+    .engine,
+    .latency {
       color: var(--muted);
       font-size: 0.9rem;
     }
@@ -77,5 +88,6 @@ const LABELS: Record<LiveState, string> = {
 export class StatusBar {
   readonly state = input.required<LiveState>();
   readonly engine = input<EngineInfo | null>(null);
+  readonly latencyMs = input<number | null>(null);
   protected readonly label = computed(() => LABELS[this.state()]);
 }

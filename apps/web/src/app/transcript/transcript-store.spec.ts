@@ -98,6 +98,18 @@ describe(TranscriptStore.name, () => {
     expect(sut.lines()[0]).toMatchObject({ latencyMs: 812, engine: 'openai', startMs: 0 });
   });
 
+  it('tells the newest line’s latency, ignoring empty and replayed finals', () => {
+    expect(sut.latestLatencyMs()).toBeNull();
+    sut.apply(final(0, 'Hi.', 812));
+    sut.apply(final(1, '', 90));
+    sut.apply(final(0, 'Hi.', 5));
+    expect(sut.latestLatencyMs()).toBe(812);
+    sut.apply(final(2, 'There.', 640));
+    expect(sut.latestLatencyMs()).toBe(640);
+    sut.reset();
+    expect(sut.latestLatencyMs()).toBeNull();
+  });
+
   it('clears finished lines, lets the line being spoken finish, and forgets all on reset', () => {
     sut.apply(final(0, 'one'));
     sut.apply(partial(1, 'two', 0));

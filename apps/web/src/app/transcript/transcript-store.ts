@@ -23,11 +23,14 @@ export interface PartialLine {
 export class TranscriptStore {
   readonly #finals = signal<readonly FinalLine[]>([]);
   readonly #partials = signal<readonly PartialLine[]>([]);
+  readonly #latestLatencyMs = signal<number | null>(null);
   /** Segments that already have their final (including empty ones that are not shown). */
   #finalized = new Set<number>();
 
   readonly lines = this.#finals.asReadonly();
   readonly partials = this.#partials.asReadonly();
+  /** End of speech to text, as the server measured it for the newest line. */
+  readonly latestLatencyMs = this.#latestLatencyMs.asReadonly();
   readonly isEmpty = computed(() => this.#finals().length === 0 && this.#partials().length === 0);
   readonly text = computed(() =>
     this.#finals()
@@ -76,6 +79,7 @@ export class TranscriptStore {
       return; // nothing was recognised in that utterance
     }
     const { segmentId, text, startMs, endMs, latencyMs, engine } = line;
+    this.#latestLatencyMs.set(latencyMs);
     this.#finals.update((lines) =>
       insertSorted(lines, { segmentId, text, startMs, endMs, latencyMs, engine }),
     );
@@ -98,6 +102,7 @@ export class TranscriptStore {
 
   /** Forgets everything: a new session starts. */
   reset(): void {
+    this.#latestLatencyMs.set(null);
     this.#finals.set([]);
     this.#partials.set([]);
     this.#finalized = new Set();
