@@ -23,6 +23,18 @@ describeWith(
   () => {
     const clips = new MicClips();
     const speech = () => clips.padded('librivox-0870.wav', LEADING_SILENCE_MS, TRAILING_SILENCE_MS);
+    /**
+     * A short utterance, then a long one after a short pause: once the first line is final, the
+     * second utterance is still being spoken (its "…" is shown) for several seconds.
+     */
+    const twoUtterances = () =>
+      clips.compose('short-then-long', [
+        { silenceMs: LEADING_SILENCE_MS },
+        { fixture: 'librivox-0880.wav' },
+        { silenceMs: 1000 },
+        { fixture: 'librivox-0870.wav' },
+        { silenceMs: TRAILING_SILENCE_MS },
+      ]);
 
     let stack: Stack | undefined;
     let browser: Browser | undefined;
@@ -42,14 +54,17 @@ describeWith(
       clips.dispose();
     });
 
-    /** Starts a session that is live and has shown a line. */
+    /** Starts a session that is live, has shown a line, and shows the next one in progress. */
     async function liveSession(): Promise<AppPage> {
       stack = await startStack();
-      browser = await launchChromium({ fakeMicWav: speech() });
+      browser = await launchChromium({ fakeMicWav: twoUtterances() });
       app = await AppPage.open(browser, stack.baseUrl);
       await app.start.click();
       await app.waitForState('live');
-      await app.finals.first().waitFor();
+      await app.waitForSegment(0, 'final');
+      await app.page
+        .locator('[data-testid="transcript-line-partial"][data-segment-id="1"]')
+        .waitFor();
       return app;
     }
 
@@ -121,7 +136,7 @@ describeWith(
         expect(await page.stop.isEnabled()).toBe(false);
       });
 
-      // A session that fails without the server's `end` drops the "…" of the chunk in progress.
+      // A session that fails without the server's `end` drops the "…" of the utterance in progress.
       it('shows no line in progress once the session has ended', async () => {
         expect(await page.segmentIds('partial')).toEqual([]);
       });

@@ -1,11 +1,22 @@
 import type { Browser, BrowserContext, Download, Locator, Page } from 'playwright-core';
 import { screenshotPath } from './artifacts';
-import type { InPage, InPageElement, Marks } from './in-page';
+import type { InPage, InPageElement, Marks, PartialMark } from './in-page';
 
 export type LiveState = 'idle' | 'connecting' | 'live' | 'stopping' | 'ended';
 
-/** Long enough for a real connection, a 3 s chunk and a pocketsphinx run on 2 busy cores. */
+/**
+ * Long enough for a real connection, a 7 s utterance, the pause that ends it and a pocketsphinx
+ * run on 2 busy cores.
+ */
 export const STATE_TIMEOUT_MS = 30_000;
+
+/** What `watchFirstLines` saw, in milliseconds from the click on Start. */
+export interface FirstLines {
+  startToFirstFinalMs: number;
+  firstFinalSegmentId: number;
+  /** Every revision of a line in progress with text, shown before the first final line. */
+  partials: Array<Omit<PartialMark, 'at'> & { afterStartMs: number }>;
+}
 
 /** The WhisperStream page, by its data-testids (apps/web/README.md). */
 export class AppPage {
@@ -16,6 +27,8 @@ export class AppPage {
   readonly banner: Locator;
   readonly transcript: Locator;
   readonly finals: Locator;
+  /** The status bar's "Latency: N ms" (`data-latency-ms`), shown once a line is final. */
+  readonly latency: Locator;
   /** Browser console errors and page errors, to print when a test fails. */
   readonly console: string[] = [];
 
@@ -30,6 +43,7 @@ export class AppPage {
     this.banner = page.getByTestId('error-banner');
     this.transcript = page.getByTestId('transcript');
     this.finals = page.getByTestId('transcript-line-final');
+    this.latency = page.getByTestId('latency-label');
     page.on('console', (message) => {
       if (message.type() === 'error' || message.type() === 'warning') {
         this.console.push(`${message.type()}: ${message.text()}`);
@@ -100,6 +114,25 @@ export class AppPage {
     );
   }
 
+  /**
+   * Waits for a line in progress that shows text (a `partial`, not the "…" shown on
+   * `speech-start`), and returns it as it was then.
+   */
+  async waitForPartialText(timeout = STATE_TIMEOUT_MS): Promise<Omit<PartialMark, 'at'>> {
+    const line = this.page
+      .locator('[data-testid="transcript-line-partial"]:not([data-revision="-1"])')
+      .first();
+    await line.waitFor({ timeout });
+    return line.evaluate((element) => {
+      const el = element as unknown as InPageElement;
+      return {
+        segmentId: Number(el.dataset['segmentId']),
+        revision: Number(el.dataset['revision']),
+        text: (el.querySelector('.text')?.textContent ?? '').trim(),
+      };
+    });
+  }
+
   /** The segment ids of the final lines, or of the lines in progress ("…" placeholders). */
   async segmentIds(kind: 'final' | 'partial'): Promise<number[]> {
     const ids = await this.page
@@ -121,13 +154,14 @@ export class AppPage {
   }
 
   /**
-   * Notes, inside the page, when Start is clicked and when the first final line appears
-   * (a MutationObserver; no round trip to the test process in the measurement).
+   * Notes, inside the page, when Start is clicked, every revision of a line in progress shown
+   * before the first final line (with its text), and when the first final line appears (a
+   * MutationObserver; no round trip to the test process in the measurement).
    */
-  async watchFirstFinal(): Promise<void> {
+  async watchFirstLines(): Promise<void> {
     await this.page.evaluate(() => {
       const page = globalThis as unknown as InPage;
-      const marks: Marks = {};
+      const marks: Marks = { partials: [] };
       page.__e2e = marks;
       page.document
         .querySelector('[data-testid="start-button"]')
@@ -136,24 +170,76 @@ export class AppPage {
           once: true,
         });
       const observer = new page.MutationObserver(() => {
-        if (page.document.querySelector('[data-testid="transcript-line-final"]')) {
-          marks.firstFinalAt = performance.now();
+        const now = performance.now();
+        const final = page.document.querySelector('[data-testid="transcript-line-final"]');
+        if (final) {
+          marks.firstFinalAt = now;
+          marks.firstFinalSegmentId = Number(final.dataset['segmentId']);
           observer.disconnect();
+          return;
+        }
+        // A line in progress has text once a `partial` arrived (revision -1 is the "…").
+        const lines = page.document.querySelectorAll(
+          '[data-testid="transcript-line-partial"]:not([data-revision="-1"])',
+        );
+        for (const line of Array.from(lines)) {
+          const segmentId = Number(line.dataset['segmentId']);
+          const revision = Number(line.dataset['revision']);
+          if (!marks.partials.some((p) => p.segmentId === segmentId && p.revision === revision)) {
+            const text = (line.querySelector('.text')?.textContent ?? '').trim();
+            marks.partials.push({ at: now, segmentId, revision, text });
+          }
         }
       });
-      observer.observe(page.document.body, { childList: true, subtree: true });
+      observer.observe(page.document.body, { childList: true, subtree: true, characterData: true });
     });
   }
 
-  /** Milliseconds from the click on Start to the first final line (after `watchFirstFinal`). */
-  async startToFirstFinalMs(): Promise<number> {
+  /**
+   * Once the first final line is shown: the marks of `watchFirstLines`, as milliseconds from
+   * the click on Start.
+   */
+  async firstLines(): Promise<FirstLines> {
     await this.finals.first().waitFor({ timeout: STATE_TIMEOUT_MS });
-    const marks = await this.page.evaluate(() => (globalThis as unknown as InPage).__e2e ?? {});
-    const { startClickedAt, firstFinalAt } = marks;
-    if (startClickedAt === undefined || firstFinalAt === undefined) {
+    const marks = await this.page.evaluate(() => (globalThis as unknown as InPage).__e2e);
+    const { startClickedAt, firstFinalAt, firstFinalSegmentId } = marks ?? {};
+    if (
+      !marks ||
+      startClickedAt === undefined ||
+      firstFinalAt === undefined ||
+      firstFinalSegmentId === undefined
+    ) {
       throw new Error(`marks missing: ${JSON.stringify(marks)}`);
     }
-    return Math.round(firstFinalAt - startClickedAt);
+    const since = (at: number) => Math.round(at - startClickedAt);
+    return {
+      startToFirstFinalMs: since(firstFinalAt),
+      firstFinalSegmentId,
+      partials: marks.partials.map(({ at, ...rest }) => ({ ...rest, afterStartMs: since(at) })),
+    };
+  }
+
+  /**
+   * The status bar's latency and the newest final line's, read in one go inside the page (so
+   * that no line can arrive between the two). The line's shows with "Show latency" on.
+   */
+  async latencies(): Promise<{
+    label: string | null;
+    labelMs: number | null;
+    lineMs: number | null;
+  }> {
+    return this.page.evaluate(() => {
+      const document = (globalThis as unknown as InPage).document;
+      const label = document.querySelector('[data-testid="latency-label"]');
+      const lines = document.querySelectorAll('[data-testid="line-latency"]');
+      const line = lines.length > 0 ? lines[lines.length - 1] : null;
+      const ms = (value: string | undefined) => (value === undefined ? null : Number(value));
+      return {
+        label: label?.textContent?.trim() ?? null,
+        labelMs: ms(label?.dataset['latencyMs']),
+        lineMs: ms(line?.dataset['latencyMs']),
+      };
+    });
   }
 
   /** Clicks a download button and returns the download, with its contents. */

@@ -10,7 +10,10 @@ export interface InPage {
     querySelectorAll(selector: string): ArrayLike<InPageElement>;
   };
   MutationObserver: new (callback: () => void) => {
-    observe(target: unknown, options: { childList: boolean; subtree: boolean }): void;
+    observe(
+      target: unknown,
+      options: { childList: boolean; subtree: boolean; characterData?: boolean },
+    ): void;
     disconnect(): void;
   };
   __e2e?: Marks;
@@ -18,6 +21,8 @@ export interface InPage {
 
 export interface InPageElement {
   dataset: Record<string, string | undefined>;
+  textContent: string | null;
+  querySelector(selector: string): InPageElement | null;
   addEventListener(
     type: string,
     listener: () => void,
@@ -25,8 +30,19 @@ export interface InPageElement {
   ): void;
 }
 
+/** A line in progress with text (a `partial`, not the "…" of `speech-start`), as first shown. */
+export interface PartialMark {
+  at: number;
+  segmentId: number;
+  revision: number;
+  text: string;
+}
+
 /** `performance.now()` marks taken in the page. */
 export interface Marks {
   startClickedAt?: number;
+  /** Every revision of a line in progress shown before the first final line. */
+  partials: PartialMark[];
   firstFinalAt?: number;
+  firstFinalSegmentId?: number;
 }
