@@ -18,23 +18,25 @@ const LABELS: Record<LiveState, string> = {
     <span class="state" data-testid="state-label" role="status" [attr.data-state]="state()">
       <span class="dot" aria-hidden="true"></span>{{ label() }}
     </span>
-    <span class="engine" data-testid="engine-label" [attr.data-engine]="engine()?.id ?? null">
-      @if (engine(); as e) {
-        Engine: {{ e.id }} · {{ e.model }}
-      } @else {
-        Engine: –
+    <span class="facts">
+      <span class="engine" data-testid="engine-label" [attr.data-engine]="engine()?.id ?? null">
+        @if (engine(); as e) {
+          Engine: {{ e.id }} · {{ e.model }}
+        } @else {
+          Engine: –
+        }
+      </span>
+      @if (latencyMs() !== null) {
+        <span
+          class="latency"
+          data-testid="latency-label"
+          [attr.data-latency-ms]="latencyMs()"
+          title="From the end of your speech to its text, for the newest line"
+        >
+          Latency: {{ latencyMs() }} ms
+        </span>
       }
     </span>
-    @if (latencyMs() !== null) {
-      <span
-        class="latency"
-        data-testid="latency-label"
-        [attr.data-latency-ms]="latencyMs()"
-        title="From the end of your speech to its text, for the newest line"
-      >
-        Latency: {{ latencyMs() }} ms
-      </span>
-    }
   `,
   styles: `
     :host {
@@ -67,6 +69,12 @@ const LABELS: Record<LiveState, string> = {
     [data-state='live'] .dot {
       background: var(--danger);
       animation: pulse 1.4s ease-in-out infinite;
+    }
+    /* Engine over latency, two lines reserved: the latency's arrival moves nothing. */
+    .facts {
+      display: grid;
+      min-height: 2.5em;
+      align-content: center;
     }
     .engine,
     .latency {
