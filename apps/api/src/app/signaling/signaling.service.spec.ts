@@ -4,7 +4,7 @@ import { AudioPipelineService } from '../audio-pipeline/audio-pipeline.service';
 import type { AppConfig } from '../config/app-config';
 import { loadConfig } from '../config/config.schema';
 import { PeerConnectionFactory } from '../media/peer-connection.factory';
-import { disableWeriftDefaultStun } from '../media/werift-defaults';
+import { disableWeriftDefaultStun } from '@whisperstream/werift-patches';
 import type { Session } from '../sessions/session';
 import { SessionService } from '../sessions/sessions.service';
 import { TranscriptionService } from '../transcription/transcription.service';
@@ -33,11 +33,8 @@ describe(SignalingService.name, () => {
       engine: { info: { id: 'e', model: 'm' }, transcribe: () => Promise.resolve({ text: '' }) },
     }),
   );
-  const sut = new SignalingService(
-    new PeerConnectionFactory(config),
-    new AudioPipelineService(config),
-    sessions,
-  );
+  const pipelines = new AudioPipelineService(config);
+  const sut = new SignalingService(new PeerConnectionFactory(config), pipelines, sessions);
   const peers: RTCPeerConnection[] = [];
   const opened: Session[] = [];
   const newSession = () => {
@@ -46,7 +43,10 @@ describe(SignalingService.name, () => {
     return session;
   };
 
-  beforeAll(() => Logger.overrideLogger(false));
+  beforeAll(async () => {
+    Logger.overrideLogger(false);
+    await pipelines.onModuleInit(); // the default segmentation (vad) loads its model here
+  });
   afterAll(async () => {
     await Promise.all(opened.map((s) => sessions.close(s, { reason: 'deleted', drainMs: 0 })));
     await Promise.all(peers.map((pc) => pc.close()));
