@@ -5,7 +5,7 @@ import { AudioPipeline, PipelineSink } from './audio-pipeline';
 import { PipelineTotals } from './pipeline-totals.service';
 import { SAMPLE_RATE } from './opus-decode.stage';
 import { FixedSegmenter, Segmenter, SegmenterOutput } from './segmenter';
-import { VadModel } from './vad/vad-model';
+import { DEFAULT_V4_FRAME_SAMPLES, VadModel } from './vad/vad-model';
 import { VadSegmenter } from './vad/vad-segmenter';
 
 /**
@@ -50,7 +50,9 @@ export class AudioPipelineService implements OnModuleInit {
         return new FixedSegmenter(c.FIXED_CHUNK_MS);
       case 'vad': {
         if (!this.#vad) throw new Error('the voice activity model is not loaded');
-        return new VadSegmenter(this.#vad.createScorer(), {
+        // Frames of all streams arriving within VAD_BATCH_MS share one run of the model.
+        const scorer = this.#vad.createScorer(DEFAULT_V4_FRAME_SAMPLES, c.VAD_BATCH_MS);
+        return new VadSegmenter(scorer, {
           settings: {
             minSilenceMs: c.VAD_PAUSE_MS,
             preRollMs: c.VAD_PRE_ROLL_MS,

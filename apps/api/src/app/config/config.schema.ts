@@ -68,6 +68,7 @@ export const EnvSchema = z.object({
   VAD_PRE_ROLL_MS: int(0, 2000).default(300),
   VAD_MIN_SPEECH_MS: int(0, 5000).default(250),
   VAD_MAX_UTTERANCE_MS: int(2000, 60_000).default(15_000),
+  VAD_BATCH_MS: int(0, 200).default(20),
   FIXED_CHUNK_MS: int(500, 30_000).default(3000),
   MAX_SESSIONS: int(1, 100_000).default(50),
   SESSION_RATE_LIMIT_PER_MINUTE: int(1, 1_000_000).default(60),

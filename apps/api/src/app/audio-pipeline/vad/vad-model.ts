@@ -1,5 +1,6 @@
 import { InferenceSession, Tensor } from 'onnxruntime-node';
 import { SAMPLE_RATE } from '../opus-decode.stage';
+import { SileroV4Batcher, V4_STATE } from './v4-batcher';
 
 /** Samples per model frame at 16 kHz (32 ms): the window both Silero v4 and v5 accept. */
 export const VAD_FRAME_SAMPLES = 512;
@@ -50,6 +51,7 @@ type SileroVersion = 'v4' | 'v5';
  */
 export class VadModel {
   static readonly #loading = new Map<string, Promise<VadModel>>();
+  readonly #batchers = new Map<string, SileroV4Batcher>();
 
   private constructor(
     readonly session: InferenceSession,
@@ -99,11 +101,35 @@ export class VadModel {
     return new VadModel(session, version, modelPath);
   }
 
-  /** A scorer for one stream; `frameSamples` applies to v4 models (v5 only takes 512). */
-  createScorer(frameSamples: V4FrameSamples = DEFAULT_V4_FRAME_SAMPLES): FrameScorer {
-    return this.version === 'v5'
-      ? new SileroV5Scorer(this.session)
-      : new SileroV4Scorer(this.session, frameSamples);
+  /**
+   * A scorer for one stream; `frameSamples` applies to v4 models (v5 only takes 512). With
+   * `batchWindowMs` > 0 (v4), the frames of all streams arriving within that window are scored
+   * in one run of the model (see `SileroV4Batcher`).
+   */
+  createScorer(
+    frameSamples: V4FrameSamples = DEFAULT_V4_FRAME_SAMPLES,
+    batchWindowMs = 0,
+  ): FrameScorer {
+    if (this.version === 'v5') return new SileroV5Scorer(this.session);
+    if (batchWindowMs <= 0) return new SileroV4Scorer(this.session, frameSamples);
+    const key = `${frameSamples}/${batchWindowMs}`;
+    let batcher = this.#batchers.get(key);
+    if (!batcher) {
+      batcher = new SileroV4Batcher(this.session, frameSamples, batchWindowMs);
+      this.#batchers.set(key, batcher);
+    }
+    return new BatchedV4Scorer(batcher);
+  }
+
+  /** Runs and frames of the batched scorers so far (how well batching works). */
+  get batchStats(): { batches: number; frames: number } {
+    let batches = 0;
+    let frames = 0;
+    for (const b of this.#batchers.values()) {
+      batches += b.batches;
+      frames += b.frames;
+    }
+    return { batches, frames };
   }
 }
 
@@ -150,6 +176,36 @@ class SileroV4Scorer implements FrameScorer {
   reset(): void {
     this.#h = new Tensor('float32', new Float32Array(2 * 64), [2, 1, 64]);
     this.#c = new Tensor('float32', new Float32Array(2 * 64), [2, 1, 64]);
+  }
+}
+
+/** A v4 stream whose frames are scored together with other streams' by a shared batcher. */
+class BatchedV4Scorer implements FrameScorer {
+  #h: Float32Array = new Float32Array(V4_STATE);
+  #c: Float32Array = new Float32Array(V4_STATE);
+
+  constructor(private readonly batcher: SileroV4Batcher) {}
+
+  get frameSamples(): number {
+    return this.batcher.frameSamples;
+  }
+
+  async score(frame: Int16Array): Promise<number> {
+    const input = new Float32Array(this.frameSamples);
+    toFloat(frame, input);
+    const answer = await this.batcher.score(input, this.#h, this.#c);
+    this.#h = answer.h;
+    this.#c = answer.c;
+    return answer.probability;
+  }
+
+  skip(): void {
+    // v4 keeps no audio context between frames.
+  }
+
+  reset(): void {
+    this.#h = new Float32Array(V4_STATE);
+    this.#c = new Float32Array(V4_STATE);
   }
 }
 

@@ -174,6 +174,27 @@ describe(VadSegmenter.name, () => {
     const reference = await segment(new VadSegmenter(model.createScorer()), samples);
     expect(delivered).toEqual(reference);
   });
+
+  it('scores many streams in shared batches with the same cuts as one stream alone', async () => {
+    const samples = fixture('conversation.wav');
+    const reference = utterances(await segment(new VadSegmenter(model.createScorer()), samples));
+    const before = model.batchStats;
+    // Three streams at once, their frames batched within 5 ms windows.
+    const streams = [0, 1, 2].map(() => new VadSegmenter(model.createScorer(1536, 5)));
+    const found = await Promise.all(
+      streams.map(async (sut) => utterances(await segment(sut, samples))),
+    );
+    for (const cuts of found) {
+      expect(cuts.map((u) => [u.segmentId, u.startMs, u.endMs])).toEqual(
+        reference.map((u) => [u.segmentId, u.startMs, u.endMs]),
+      );
+    }
+    const after = model.batchStats;
+    const frames = after.frames - before.frames;
+    const batches = after.batches - before.batches;
+    expect(frames).toBeGreaterThan(0);
+    expect(batches).toBeLessThan(frames); // frames of different streams shared runs
+  });
 });
 
 /** Scores a frame by its loudness, and counts what it was asked. */
