@@ -1,19 +1,13 @@
 import * as z from 'zod';
 import { EngineInfoSchema } from './api';
-import { SessionStateSchema } from './events';
+import { FinalEventDataSchema, SessionStateSchema } from './events';
 
 export const TRANSCRIPT_FORMATS = ['json', 'txt', 'srt', 'vtt'] as const;
 export const TranscriptFormatSchema = z.enum(TRANSCRIPT_FORMATS);
 export type TranscriptFormat = z.infer<typeof TranscriptFormatSchema>;
 
-export const TranscriptLineSchema = z.object({
-  segmentId: z.number().int().nonnegative(),
-  text: z.string(),
-  startMs: z.number().nonnegative(),
-  endMs: z.number().nonnegative(),
-  latencyMs: z.number().nonnegative(),
-  engine: z.string(),
-});
+/** A transcript line is a `final` event's data, kept (empty finals are not lines). */
+export const TranscriptLineSchema = FinalEventDataSchema;
 export type TranscriptLine = z.infer<typeof TranscriptLineSchema>;
 
 /** `GET /api/sessions/{id}/transcript?format=json`. */
