@@ -357,6 +357,21 @@ describe(SessionTranscriber.name, () => {
       });
     });
 
+    it('keeps a failing partial quiet (the final reports failures) and tries again later', async () => {
+      const { engine, events, grow, metrics } = partialSetup();
+      grow(growing(0, 1000));
+      jest.advanceTimersByTime(1000);
+      engine.calls[0].reject(new EngineUnavailableError('down'));
+      await tick();
+      expect(events).toEqual([]);
+      expect(metrics.snapshot().requests.partial.dropped).toBe(1);
+      grow(growing(0, 2000));
+      jest.advanceTimersByTime(1000);
+      engine.calls[1].resolve({ text: 'back' });
+      await tick();
+      expect(partials(events)).toEqual([expect.objectContaining({ text: 'back', revision: 1 })]);
+    });
+
     it('is off unless asked for', () => {
       const { sut, engine } = setup();
       sut.startPartials(() => growing(0, 3000));

@@ -1,0 +1,42 @@
+import { Logger } from '@nestjs/common';
+import type { AppConfig } from '../config/app-config';
+import { loadConfig } from '../config/config.schema';
+import type { TranscriptionEngine } from './engine';
+import { TranscriptionService } from './transcription.service';
+
+const engine = (id: string): TranscriptionEngine => ({
+  info: { id, model: 'm' },
+  transcribe: () => Promise.resolve({ text: '' }),
+});
+
+function sut(id: string | null, env: Record<string, string> = {}): TranscriptionService {
+  const config = loadConfig(env) as AppConfig;
+  return new TranscriptionService(
+    config,
+    id === null ? { engine: null, reason: 'none' } : { engine: engine(id) },
+  );
+}
+
+describe(TranscriptionService.name, () => {
+  beforeAll(() => Logger.overrideLogger(false));
+
+  it('turns partials on for local engines and off for the paid API by default', () => {
+    expect(sut('sphinx').partialsEnabled).toBe(true);
+    expect(sut('whisper').partialsEnabled).toBe(true);
+    expect(sut('openai').partialsEnabled).toBe(false);
+    expect(sut(null).partialsEnabled).toBe(false);
+  });
+
+  it('lets PARTIALS switch them either way', () => {
+    expect(sut('openai', { PARTIALS: 'on' }).partialsEnabled).toBe(true);
+    expect(sut('sphinx', { PARTIALS: 'off' }).partialsEnabled).toBe(false);
+  });
+
+  it('gives each session a transcriber with partials as configured', () => {
+    const local = sut('sphinx', { PARTIAL_INTERVAL_MS: '700' });
+    expect(local.createTranscriber('s', 'en', () => undefined).partialsEnabled).toBe(true);
+    const paid = sut('openai');
+    expect(paid.createTranscriber('s', 'en', () => undefined).partialsEnabled).toBe(false);
+    expect(paid.metricsSnapshot()).toMatchObject({ engine: 'openai', partials: false });
+  });
+});
