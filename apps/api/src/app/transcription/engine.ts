@@ -6,6 +6,8 @@ export interface TranscriptionRequest {
   durationMs: number;
   /** ISO-639-1, or undefined to let the engine detect it. */
   language?: string;
+  /** A partial result of an utterance still growing, or (default) its final text. */
+  purpose?: 'final' | 'partial';
 }
 
 export interface TranscriptionResult {

@@ -285,7 +285,12 @@ export class SessionTranscriber {
     let result: TranscriptionResult;
     try {
       result = await engine.transcribe(
-        { wav: encodeWav(samples, SAMPLE_RATE), durationMs: endMs - startMs, language },
+        {
+          wav: encodeWav(samples, SAMPLE_RATE),
+          durationMs: endMs - startMs,
+          language,
+          purpose: 'partial',
+        },
         signal,
       );
     } catch (error) {

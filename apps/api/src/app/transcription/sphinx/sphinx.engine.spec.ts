@@ -63,6 +63,21 @@ describeIfSphinx(SphinxEngine.name, () => {
     expect(results[1].text).toContain('spades');
   });
 
+  it('decodes partials in a recogniser of their own: a final never waits behind one', async () => {
+    const long = { ...fixture('librivox-0870.wav'), purpose: 'partial' as const };
+    const short = fixture('goforward.wav');
+    let partialDone = false;
+    const partial = sut.transcribe(long, signal).then((r) => {
+      partialDone = true;
+      return r;
+    });
+    // With one recogniser the final would be decoded after the 7 s partial.
+    const final = await sut.transcribe(short, signal);
+    expect(final.text).toBe('go forward ten meters');
+    expect(partialDone).toBe(false);
+    expect((await partial).text).toContain('leisure');
+  });
+
   it('answers an empty text for silence', async () => {
     const silence = encodeWav(new Int16Array(16000), 16000);
     expect((await sut.transcribe({ wav: silence, durationMs: 1000 }, signal)).text).toBe('');
@@ -92,6 +107,14 @@ describeIfSphinx(SphinxEngine.name, () => {
     expect((await sut.transcribe(fixture('goforward.wav'), signal)).text).toBe(
       'go forward ten meters',
     );
+  });
+
+  it('refuses partials too once closed', async () => {
+    const engine = await SphinxEngine.start();
+    await engine.close();
+    await expect(
+      engine.transcribe({ ...fixture('goforward.wav'), purpose: 'partial' }, signal),
+    ).rejects.toMatchObject({ code: 'engine_unavailable' });
   });
 
   it('fails pending work when it is closed and refuses new work', async () => {

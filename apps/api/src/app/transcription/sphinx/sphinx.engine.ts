@@ -62,14 +62,61 @@ export function sphinxAvailability(options: SphinxEngineOptions = {}): {
 }
 
 /**
- * Debian's pocketsphinx as an offline engine with nothing to download. One long-lived
- * `pocketsphinx_batch` process loads the model once and reads its control file from a named pipe:
- * each utterance is written as a WAV into a private folder and its id sent down the pipe;
- * the recogniser prints `text (id score)` for it. Answers are matched by id, so a lost
- * answer times out alone; a dead recogniser is restarted for the next request.
+ * Debian's pocketsphinx as an offline engine with nothing to download. Finals go to one
+ * long-lived recogniser; partial results get a second one of their own, started on the first
+ * partial, so that a final never waits behind a partial that is being decoded (a recogniser
+ * decodes one utterance at a time and cannot stop in the middle of one).
  */
 export class SphinxEngine implements TranscriptionEngine {
   readonly info: EngineInfo = { id: 'sphinx', model: 'pocketsphinx-en-us' };
+  #partials?: Promise<SphinxRecogniser>;
+  #partialRecogniser?: SphinxRecogniser;
+  #closed = false;
+
+  private constructor(
+    private readonly options: SphinxEngineOptions,
+    private readonly finals: SphinxRecogniser,
+  ) {}
+
+  static async start(options: SphinxEngineOptions = {}): Promise<SphinxEngine> {
+    return new SphinxEngine(options, await SphinxRecogniser.start(options));
+  }
+
+  /** Requests waiting or running, in both recognisers. */
+  get queued(): number {
+    return this.finals.queued + (this.#partialRecogniser?.queued ?? 0);
+  }
+
+  async transcribe(
+    request: TranscriptionRequest,
+    signal: AbortSignal,
+  ): Promise<TranscriptionResult> {
+    if (request.purpose !== 'partial') return this.finals.transcribe(request, signal);
+    if (this.#closed) throw new EngineUnavailableError('the offline engine is shut down');
+    if (!this.#partials) {
+      this.#partials = SphinxRecogniser.start(this.options);
+      void this.#partials.then(
+        (recogniser) => (this.#partialRecogniser = recogniser),
+        () => (this.#partials = undefined), // try again with the next partial
+      );
+    }
+    return (await this.#partials).transcribe(request, signal);
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    const partials = this.#partials?.catch(() => undefined);
+    await Promise.all([this.finals.close(), partials?.then((r) => r?.close())]);
+  }
+}
+
+/**
+ * One long-lived `pocketsphinx_batch` process: it loads the model once and reads its control
+ * file from a named pipe: each utterance is written as a WAV into a private folder and its id
+ * sent down the pipe; the recogniser prints `text (id score)` for it. Answers are matched by id,
+ * so a lost answer times out alone; a dead recogniser is restarted for the next request.
+ */
+export class SphinxRecogniser {
   readonly #pending = new Map<string, Pending>();
   #process?: ChildProcessWithoutNullStreams;
   /** The recogniser's control file: a FIFO it reads utterance ids from. */
@@ -85,11 +132,11 @@ export class SphinxEngine implements TranscriptionEngine {
     this.#minTimeoutMs = options.minTimeoutMs ?? 10_000;
   }
 
-  static async start(options: SphinxEngineOptions = {}): Promise<SphinxEngine> {
+  static async start(options: SphinxEngineOptions = {}): Promise<SphinxRecogniser> {
     const availability = sphinxAvailability(options);
     if (!availability.available)
       throw new EngineUnavailableError(availability.reason ?? 'pocketsphinx missing');
-    const engine = new SphinxEngine(options);
+    const engine = new SphinxRecogniser(options);
     engine.#folder = await mkdtemp(join(tmpdir(), 'whisperstream-sphinx-'));
     // Named pipes, not stdin/stdout: Node's stdio pipes are sockets, which /dev/stdin cannot reopen.
     const folder = engine.#folder;
