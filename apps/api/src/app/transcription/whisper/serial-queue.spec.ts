@@ -52,6 +52,23 @@ describe(SerialQueue.name, () => {
     await expect(b).resolves.toBe('b');
   });
 
+  it('lets urgent tasks (finals) wait ahead of the others (partials), in order', async () => {
+    const queue = new SerialQueue({ maxWaiting: 8, label: 'the engine' });
+    const order: string[] = [];
+    const running = manualTask<string>();
+    const done = (name: string) => () => (order.push(name), Promise.resolve(name));
+    const all = [
+      queue.run(running.run, options),
+      queue.run(done('partial 1'), { ...options, urgent: false }),
+      queue.run(done('final 1'), options),
+      queue.run(done('partial 2'), { ...options, urgent: false }),
+      queue.run(done('final 2'), { ...options, urgent: true }),
+    ];
+    running.resolve('running');
+    await Promise.all(all);
+    expect(order).toEqual(['final 1', 'final 2', 'partial 1', 'partial 2']);
+  });
+
   it('refuses work past the bound with a retryable engine_busy', async () => {
     const admitted = [
       sut.run(manualTask<string>().run, options),

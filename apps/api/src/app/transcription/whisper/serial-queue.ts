@@ -11,16 +11,19 @@ export interface RunOptions {
   signal: AbortSignal;
   /** From the moment the task starts; past it the caller gets `engine_timeout`. */
   timeoutMs: number;
+  /** Waits ahead of every task that is not (a final before partial results); default true. */
+  urgent?: boolean;
 }
 
 interface Job {
   start: () => void;
   fail: (error: EngineError) => void;
+  urgent: boolean;
 }
 
 /**
  * Runs one task at a time, with a bounded line of waiting ones; admission is decided when
- * `run` is called. A waiting request leaves the line when its signal aborts. A running task
+ * `run` is called. Urgent tasks (finals) wait ahead of the others (partials), in order. A waiting request leaves the line when its signal aborts. A running task
  * cannot be interrupted, so an abort, a timeout or `close` answers its caller at once while the
  * task keeps the slot until it settles: two tasks never overlap, whatever their callers do.
  */
@@ -39,7 +42,7 @@ export class SerialQueue {
     return this.#running !== undefined;
   }
 
-  run<T>(task: () => Promise<T>, { signal, timeoutMs }: RunOptions): Promise<T> {
+  run<T>(task: () => Promise<T>, { signal, timeoutMs, urgent = true }: RunOptions): Promise<T> {
     const { label, maxWaiting } = this.options;
     if (this.#closed) return Promise.reject(new EngineUnavailableError(`${label} is shut down`));
     if (signal.aborted) return Promise.reject(aborted());
@@ -77,6 +80,7 @@ export class SerialQueue {
           });
         },
         fail: (error) => answer(() => reject(error)),
+        urgent,
       };
       const onAbort = () => {
         const index = this.#waiting.indexOf(job);
@@ -84,8 +88,12 @@ export class SerialQueue {
         answer(() => reject(aborted()));
       };
       signal.addEventListener('abort', onAbort, { once: true });
-      if (this.#running) this.#waiting.push(job);
-      else job.start();
+      if (!this.#running) job.start();
+      else if (!urgent) this.#waiting.push(job);
+      else {
+        const firstLater = this.#waiting.findIndex((waiting) => !waiting.urgent);
+        this.#waiting.splice(firstLater < 0 ? this.#waiting.length : firstLater, 0, job);
+      }
     });
   }
 

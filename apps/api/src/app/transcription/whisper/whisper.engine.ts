@@ -123,7 +123,13 @@ export class WhisperEngine implements TranscriptionEngine {
     const samples = Float32Array.from(pcm16, (sample) => sample / 32768);
     const text = await this.#queue.run(
       () => this.native.transcribe(samples, { language, threads: this.#threads }),
-      { signal, timeoutMs: this.#minTimeoutMs + 5 * pcm.durationMs },
+      {
+        signal,
+        timeoutMs: this.#minTimeoutMs + 5 * pcm.durationMs,
+        // A final waits ahead of partial results (of other sessions: a session's own partial
+        // is cancelled when its final comes).
+        urgent: request.purpose !== 'partial',
+      },
     );
     return { text: text.trim(), language };
   }
