@@ -7,14 +7,15 @@ import { assertLoopbackUrl } from './loopback';
 import { runShare } from './runner';
 import { shareOut } from './clip';
 import { summarize, type LoadSummary } from './stats';
-import type {
-  LoadOptions,
-  ParentMessage,
-  ProgressEvent,
-  SessionOutcome,
-  WorkerInit,
-  WorkerLine,
-  WorkerStart,
+import {
+  newOutcome,
+  type LoadOptions,
+  type ParentMessage,
+  type ProgressEvent,
+  type SessionOutcome,
+  type WorkerInit,
+  type WorkerLine,
+  type WorkerStart,
 } from './types';
 
 export interface LoadHooks {
@@ -200,19 +201,5 @@ function result(
 }
 
 function lostOutcome(index: number, worker: number, error: string): SessionOutcome {
-  return {
-    index,
-    worker,
-    startedAt: 0,
-    created: false,
-    packetsSent: 0,
-    finals: 0,
-    finalLatencyMs: [],
-    finalClientLagMs: [],
-    errorEvents: 0,
-    endReceived: false,
-    sseViolations: 0,
-    failedStage: 'stream',
-    errors: [error],
-  };
+  return newOutcome(index, worker, { failedStage: 'stream', errors: [error] });
 }

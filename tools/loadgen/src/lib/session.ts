@@ -2,7 +2,7 @@ import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ApiClient, FRAME_MS, StreamerError, WebRtcStreamer } from '@whisperstream/webrtc-client';
 import { EventTap, type TimedEvent } from './event-tap';
-import type { FailureStage, ProgressEvent, SessionOutcome } from './types';
+import { newOutcome, type FailureStage, type ProgressEvent, type SessionOutcome } from './types';
 
 export interface SessionRunOptions {
   baseUrl: string;
@@ -42,20 +42,7 @@ export async function runSession(options: SessionRunOptions): Promise<SessionOut
   const progress = (kind: ProgressEvent['kind']): void =>
     onProgress?.({ kind, index, at: Date.now() });
   const t0 = performance.now();
-  const outcome: SessionOutcome = {
-    index,
-    worker,
-    startedAt: Date.now(),
-    created: false,
-    packetsSent: 0,
-    finals: 0,
-    finalLatencyMs: [],
-    finalClientLagMs: [],
-    errorEvents: 0,
-    endReceived: false,
-    sseViolations: 0,
-    errors: [],
-  };
+  const outcome = newOutcome(index, worker, { startedAt: Date.now() });
   let tap: EventTap | null = null;
   let streamer: WebRtcStreamer | null = null;
   let streamStart: number | undefined;

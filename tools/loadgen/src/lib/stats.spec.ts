@@ -1,5 +1,5 @@
 import { distribution, percentile, summarize } from './stats';
-import type { SessionOutcome } from './types';
+import { newOutcome, type SessionOutcome } from './types';
 
 describe(percentile.name, () => {
   it('interpolates between ranks', () => {
@@ -12,21 +12,8 @@ describe(percentile.name, () => {
 });
 
 describe(summarize.name, () => {
-  const outcome = (over: Partial<SessionOutcome>): SessionOutcome => ({
-    index: 0,
-    worker: 0,
-    startedAt: 0,
-    created: true,
-    packetsSent: 0,
-    finals: 0,
-    finalLatencyMs: [],
-    finalClientLagMs: [],
-    errorEvents: 0,
-    endReceived: false,
-    sseViolations: 0,
-    errors: [],
-    ...over,
-  });
+  const outcome = (over: Partial<SessionOutcome>): SessionOutcome =>
+    newOutcome(0, 0, { created: true, ...over });
 
   it('counts failures by stage and only measures what happened', () => {
     const sut = summarize([

@@ -1,3 +1,4 @@
+import type { StreamerTimings } from '@whisperstream/webrtc-client';
 /** What a load run does; shared by the CLI, the in-process runner and the workers. */
 export interface LoadOptions {
   /** The server's base URL (loopback only). */
@@ -22,7 +23,8 @@ export interface LoadOptions {
 export type FailureStage = 'create' | 'events' | 'socket' | 'offer' | 'connect' | 'stream' | 'end';
 
 /** What became of one session. Times are ms from just before `POST /api/sessions`. */
-export interface SessionOutcome {
+/** One session's story; the set-up moments are the streamer's, from the same start mark. */
+export interface SessionOutcome extends StreamerTimings {
   index: number;
   worker: number;
   /** `Date.now()` just before `POST /api/sessions`. */
@@ -34,17 +36,6 @@ export interface SessionOutcome {
   createMs?: number;
   /** The event stream was open (`GET …/events` answered). */
   eventsOpenMs?: number;
-  /** The signaling WebSocket was open. */
-  socketOpenMs?: number;
-  /** The offer was made and `POST …/offer` sent. */
-  offerPostedMs?: number;
-  answerMs?: number;
-  /** The answer was applied (DTLS can start). */
-  remoteDescriptionMs?: number;
-  iceConnectedMs?: number;
-  /** ICE and DTLS both up. */
-  connectedMs?: number;
-  dtlsAfterIceMs?: number;
   /** `Date.now()` when the first / after the last RTP packet was sent. */
   streamStartAt?: number;
   streamEndAt?: number;
@@ -108,3 +99,26 @@ export type WorkerLine =
   /** `cpuMs`: the worker's CPU time (user + system) from `start` to its last session's end. */
   | { type: 'done'; worker: number; cpuMs: number }
   | { type: 'fatal'; worker: number; error: string };
+
+/** An outcome with nothing happened yet; `over` sets what did. */
+export function newOutcome(
+  index: number,
+  worker: number,
+  over: Partial<SessionOutcome> = {},
+): SessionOutcome {
+  return {
+    index,
+    worker,
+    startedAt: 0,
+    created: false,
+    packetsSent: 0,
+    finals: 0,
+    finalLatencyMs: [],
+    finalClientLagMs: [],
+    errorEvents: 0,
+    endReceived: false,
+    sseViolations: 0,
+    errors: [],
+    ...over,
+  };
+}
