@@ -2,6 +2,7 @@ import { FakeOpenAiServer, wordErrorRate } from '@whisperstream/fake-openai';
 import { RunningServer, startServer } from '@whisperstream/server-harness';
 import type { FinalEventData } from '@whisperstream/shared-types';
 import { clip } from './support/fixtures';
+import { transcriptionMetrics } from './support/metrics';
 import { runClip } from './support/run-clip';
 
 const API_KEY = 'sk-test-vad';
@@ -120,17 +121,3 @@ describe('partial results, live', () => {
     expect(metrics.latency['openai'].engineMs.count).toBeLessThanOrEqual(calls);
   });
 });
-
-interface TranscriptionMetricsJson {
-  engine: string;
-  partials: boolean;
-  requests: { final: { count: number }; partial: { count: number } };
-  guard: { notSent: number; phantom: number; noSpeech: number };
-  latency: Record<string, Record<'finalMs' | 'firstPartialMs' | 'engineMs', { count: number }>>;
-}
-
-async function transcriptionMetrics(baseUrl: string): Promise<TranscriptionMetricsJson> {
-  const response = await fetch(`${baseUrl}/metrics`);
-  expect(response.status).toBe(200);
-  return ((await response.json()) as { transcription: TranscriptionMetricsJson }).transcription;
-}

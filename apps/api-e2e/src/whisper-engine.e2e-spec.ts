@@ -3,6 +3,7 @@ import { mkdirSync, rmSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { RunningServer, startServer, WORKSPACE } from '@whisperstream/server-harness';
 import { ApiClient } from '@whisperstream/webrtc-client';
+import { transcriptionMetrics } from './support/metrics';
 import { runClip } from './support/run-clip';
 
 const BINDING = '@spader/node-whisper-cpp-x64-linux-cpu-gnu';
@@ -71,13 +72,7 @@ describeIfWhisper('the whisper engine, live', () => {
     expect(finals[0].latencyMs).toBeGreaterThanOrEqual(400); // the pause that ended it, at least
     expect(events.some((e) => e.type === 'error')).toBe(false);
 
-    const response = await fetch(`${server.baseUrl}/metrics`);
-    const { transcription } = (await response.json()) as {
-      transcription: {
-        requests: { final: { count: number }; partial: { count: number } };
-        latency: Record<string, { engineMs: { count: number }; finalMs: { count: number } }>;
-      };
-    };
+    const transcription = await transcriptionMetrics(server.baseUrl);
     // A 7 s utterance is read again while it grows: partials ran on the real engine.
     expect(transcription.requests.final.count).toBe(1);
     expect(transcription.requests.partial.count).toBeGreaterThanOrEqual(2);

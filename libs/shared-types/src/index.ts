@@ -2,3 +2,4 @@ export * from './lib/api';
 export * from './lib/signaling';
 export * from './lib/events';
 export * from './lib/transcript';
+export * from './lib/metrics';

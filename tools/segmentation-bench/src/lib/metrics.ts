@@ -1,15 +1,8 @@
 import * as z from 'zod';
+import { LatencyHistogramSchema, type LatencyHistogramSnapshot } from '@whisperstream/shared-types';
 
-/** A latency histogram as `GET /metrics` shows it. */
-export interface Histogram {
-  count: number;
-  sum: number;
-  min: number;
-  max: number;
-  p50: number;
-  p95: number;
-  p99: number;
-}
+/** A latency histogram as `GET /metrics` shows it, without its buckets. */
+export type Histogram = Omit<LatencyHistogramSnapshot, 'buckets'>;
 
 /** The counters of `transcription.requests` / `guard`; every part may be absent. */
 export interface EngineCounters {
@@ -25,14 +18,15 @@ export interface TranscriptionMetrics extends EngineCounters {
 }
 
 const num = z.number().finite();
-const HistogramSchema = z.object({
-  count: num,
-  sum: num,
-  min: num,
-  max: num,
-  p50: num,
-  p95: num,
-  p99: num,
+/** The server's histogram without its buckets (this bench reports the percentiles). */
+const HistogramSchema = LatencyHistogramSchema.pick({
+  count: true,
+  sum: true,
+  min: true,
+  max: true,
+  p50: true,
+  p95: true,
+  p99: true,
 });
 
 /** Parses one piece with its schema; undefined when it is missing or has another shape. */

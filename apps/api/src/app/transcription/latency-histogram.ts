@@ -1,3 +1,5 @@
+import type { LatencyHistogramSnapshot } from '@whisperstream/shared-types';
+
 /** Upper bounds of the histogram's buckets, in ms (a last, open bucket catches the rest). */
 export const LATENCY_BUCKETS_MS = [
   50, 100, 200, 300, 500, 750, 1000, 1500, 2000, 3000, 5000, 10_000, 30_000,
@@ -5,19 +7,6 @@ export const LATENCY_BUCKETS_MS = [
 
 /** How many recent values the percentiles are computed from. */
 const RECENT = 2048;
-
-export interface HistogramSnapshot {
-  count: number;
-  sum: number;
-  min: number;
-  max: number;
-  /** Over the most recent values (at most 2,048). */
-  p50: number;
-  p95: number;
-  p99: number;
-  /** Cumulative counts, Prometheus-style: values ≤ `leMs`; the last bucket is `Infinity`. */
-  buckets: Array<{ leMs: number | 'Infinity'; count: number }>;
-}
 
 /**
  * A latency histogram: cumulative bucket counts over the process's life plus percentiles over a
@@ -50,12 +39,12 @@ export class LatencyHistogram {
     return this.#count;
   }
 
-  snapshot(): HistogramSnapshot {
+  snapshot(): LatencyHistogramSnapshot {
     const held = Math.min(this.#count, RECENT);
     const sorted = Array.from(this.#recent.subarray(0, held)).sort((a, b) => a - b);
     const at = (q: number) => (held === 0 ? 0 : round(sorted[Math.ceil(q * held) - 1]));
     let cumulative = 0;
-    const buckets: HistogramSnapshot['buckets'] = this.#counts.map((count, i) => {
+    const buckets: LatencyHistogramSnapshot['buckets'] = this.#counts.map((count, i) => {
       cumulative += count;
       return {
         leMs: i < LATENCY_BUCKETS_MS.length ? LATENCY_BUCKETS_MS[i] : 'Infinity',

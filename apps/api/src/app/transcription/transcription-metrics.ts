@@ -1,30 +1,8 @@
-import { LatencyHistogram, type HistogramSnapshot } from './latency-histogram';
+import type { EngineLatencySnapshot, TranscriptionMetricsJson } from '@whisperstream/shared-types';
+import { LatencyHistogram } from './latency-histogram';
 
-export interface EngineLatencySnapshot {
-  /** End of speech to final text ready. */
-  finalMs: HistogramSnapshot;
-  /** Start of speech to the first partial text published. */
-  firstPartialMs: HistogramSnapshot;
-  /** Time inside the engine, per call (finals and partials). */
-  engineMs: HistogramSnapshot;
-}
-
-export interface TranscriptionMetricsSnapshot {
-  requests: {
-    final: { count: number; audioMs: number };
-    /** `dropped`: partial calls whose answer came too late (the final was on its way) or failed. */
-    partial: { count: number; audioMs: number; dropped: number };
-  };
-  guard: {
-    /** Segments never sent to the engine: the VAD heard too little speech in them. */
-    notSent: number;
-    /** Texts (or sentences) dropped as phantom phrases, e.g. "Thanks for watching!". */
-    phantom: number;
-    /** Engine segments dropped because the engine itself scored them as no speech. */
-    noSpeech: number;
-  };
-  latency: Record<string, EngineLatencySnapshot>;
-}
+/** The counters and histograms; the service adds the engine in use and whether partials are on. */
+export type TranscriptionMetricsSnapshot = Omit<TranscriptionMetricsJson, 'engine' | 'partials'>;
 
 interface EngineLatency {
   finalMs: LatencyHistogram;

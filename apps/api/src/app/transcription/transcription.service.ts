@@ -1,12 +1,16 @@
 import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
-import type { EngineInfo, TranscriptEventInit } from '@whisperstream/shared-types';
+import type {
+  EngineInfo,
+  TranscriptEventInit,
+  TranscriptionMetricsJson,
+} from '@whisperstream/shared-types';
 import { AppConfig } from '../config/app-config';
 import { Semaphore } from '../common/semaphore';
 import { ApiError } from '../common/api-error';
 import { TRANSCRIPTION_ENGINE } from './engine';
 import type { EngineChoice } from './engine-selection';
 import { SessionTranscriber } from './session-transcriber';
-import { TranscriptionMetrics, type TranscriptionMetricsSnapshot } from './transcription-metrics';
+import { TranscriptionMetrics } from './transcription-metrics';
 
 /** Engines billed per request: partials multiply the cost, so `PARTIALS=auto` leaves them off. */
 const PAID_ENGINES: ReadonlySet<string> = new Set(['openai']);
@@ -55,7 +59,7 @@ export class TranscriptionService implements OnApplicationShutdown {
     return id !== undefined && !PAID_ENGINES.has(id);
   }
 
-  metricsSnapshot(): TranscriptionMetricsSnapshot & { engine: string | null; partials: boolean } {
+  metricsSnapshot(): TranscriptionMetricsJson {
     return {
       engine: this.choice.engine?.info.id ?? null,
       partials: this.partialsEnabled,
