@@ -17,6 +17,13 @@ interface Job {
   settled: Promise<void>;
 }
 
+/** An engine's answer, with when the call started and ended. */
+interface EngineAnswer {
+  result: TranscriptionResult;
+  startedAt: number;
+  doneAt: number;
+}
+
 interface PartialCall {
   segmentId: number;
   abort: AbortController;
@@ -159,8 +166,8 @@ export class SessionTranscriber {
   }
 
   async #run(job: Job): Promise<void> {
-    const { engine, sessionSlots, globalSlots, language } = this.options;
-    const { samples, startMs, endMs, speechMs } = job.utterance;
+    const { sessionSlots, globalSlots } = this.options;
+    const { speechMs } = job.utterance;
     if (speechMs !== undefined && speechMs < this.#minSpeechMs) {
       // The VAD heard (almost) no speech: an engine would only invent text for it.
       this.#metrics.guarded('notSent');
@@ -174,14 +181,7 @@ export class SessionTranscriber {
     try {
       releases.push(await sessionSlots.acquire(signal));
       releases.push(await globalSlots.acquire(signal));
-      this.#metrics.request('final', endMs - startMs);
-      const started = this.#now();
-      const result = await engine.transcribe(
-        { wav: encodeWav(samples, SAMPLE_RATE), durationMs: endMs - startMs, language },
-        signal,
-      );
-      const doneAt = this.#now();
-      this.#metrics.engineTime(engine.info.id, doneAt - started);
+      const { result, doneAt } = await this.#transcribe(job.utterance, 'final', signal);
       job.outcome = { result: this.#guard(result, speechMs), doneAt };
       this.completed++;
     } catch (error) {
@@ -199,6 +199,23 @@ export class SessionTranscriber {
       releases.reverse().forEach((release) => release());
     }
     this.#publishReady();
+  }
+
+  /** One engine call on an utterance's audio, counted and timed. */
+  async #transcribe(
+    utterance: Utterance,
+    purpose: 'final' | 'partial',
+    signal: AbortSignal,
+  ): Promise<EngineAnswer> {
+    const { engine, language } = this.options;
+    const durationMs = utterance.endMs - utterance.startMs;
+    this.#metrics.request(purpose, durationMs);
+    const startedAt = this.#now();
+    const wav = encodeWav(utterance.samples, SAMPLE_RATE);
+    const result = await engine.transcribe({ wav, durationMs, language, purpose }, signal);
+    const doneAt = this.#now();
+    this.#metrics.engineTime(engine.info.id, doneAt - startedAt);
+    return { result, startedAt, doneAt };
   }
 
   #guard(result: TranscriptionResult, speechMs: number | undefined): TranscriptionResult {
@@ -277,22 +294,12 @@ export class SessionTranscriber {
   }
 
   async #runPartial(utterance: Utterance, call: PartialCall): Promise<void> {
-    const { engine, language } = this.options;
-    const { segmentId, samples, startMs, endMs, speechMs } = utterance;
+    const { engine } = this.options;
+    const { segmentId, startMs, endMs, speechMs } = utterance;
     const signal = AbortSignal.any([this.#abort.signal, call.abort.signal]);
-    this.#metrics.request('partial', endMs - startMs);
-    const started = this.#now();
-    let result: TranscriptionResult;
+    let answer: EngineAnswer;
     try {
-      result = await engine.transcribe(
-        {
-          wav: encodeWav(samples, SAMPLE_RATE),
-          durationMs: endMs - startMs,
-          language,
-          purpose: 'partial',
-        },
-        signal,
-      );
+      answer = await this.#transcribe(utterance, 'partial', signal);
     } catch (error) {
       this.#metrics.partialDropped();
       const engineError = toEngineError(signal.aborted ? signal.reason : error);
@@ -307,17 +314,15 @@ export class SessionTranscriber {
       }
       return;
     }
-    const doneAt = this.#now();
-    this.#metrics.engineTime(engine.info.id, doneAt - started);
+    const { result, doneAt, startedAt } = answer;
     // Partials take at most about half of the engine's time: it rests as long as this call took.
-    this.#partialRestUntil = doneAt + (doneAt - started);
+    this.#partialRestUntil = doneAt + (doneAt - startedAt);
     if (this.#closed || segmentId <= this.#lastSubmitted) {
       this.#metrics.partialDropped(); // the final is on its way: this text is already old
       return;
     }
     const { text } = this.#guard(result, speechMs);
-    const state = this.#partialState;
-    if (state.segmentId !== segmentId) {
+    if (this.#partialState.segmentId !== segmentId) {
       this.#partialState = { segmentId, revision: 0, heardMs: 0, text: '' };
     }
     const current = this.#partialState;
