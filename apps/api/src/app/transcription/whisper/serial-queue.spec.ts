@@ -1,5 +1,6 @@
 import { EngineError } from '../engine';
 import { SerialQueue } from './serial-queue';
+import { rejection } from './testing/rejection';
 
 /** A task the test finishes by hand, and that says whether it was ever started. */
 function manualTask<T>() {
@@ -15,15 +16,6 @@ function manualTask<T>() {
 
 const never = new AbortController().signal;
 const options = { signal: never, timeoutMs: 60_000 };
-
-async function rejection(promise: Promise<unknown>): Promise<EngineError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(EngineError);
-  return error as EngineError;
-}
 
 describe(SerialQueue.name, () => {
   let sut: SerialQueue;

@@ -2,10 +2,11 @@ import { readFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { EngineError, TranscriptionRequest } from '../engine';
+import type { TranscriptionRequest } from '../engine';
 import { encodeWav } from '../../audio-pipeline/wav';
 import { tinyModelBytes } from './testing/ggml-tiny';
 import { WhisperEngine, WhisperModelError } from './whisper.engine';
+import { rejection } from './testing/rejection';
 
 const FIXTURE = join(__dirname, '../../../../../../fixtures/audio/goforward.wav');
 
@@ -18,15 +19,6 @@ class FakeLogger {
   warn(message: unknown): void {
     this.warnings.push(String(message));
   }
-}
-
-async function rejection(promise: Promise<unknown>): Promise<EngineError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(EngineError);
-  return error as EngineError;
 }
 
 /**
