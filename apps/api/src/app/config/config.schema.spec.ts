@@ -48,6 +48,26 @@ describe(loadConfig.name, () => {
     }
   });
 
+  it('names bad segmentation and partial settings', () => {
+    expect(() =>
+      loadConfig({
+        SEGMENTATION: 'smart',
+        PARTIALS: 'maybe',
+        PARTIAL_INTERVAL_MS: '5',
+        VAD_BATCH_MS: '-1',
+      }),
+    ).toThrow(
+      expect.objectContaining({
+        problems: [
+          expect.stringMatching(/^SEGMENTATION: /),
+          expect.stringMatching(/^PARTIALS: /),
+          expect.stringMatching(/^PARTIAL_INTERVAL_MS: /),
+          expect.stringMatching(/^VAD_BATCH_MS: /),
+        ],
+      }),
+    );
+  });
+
   it('refuses the openai engine without a key or base URL', () => {
     expect(() => loadConfig({ TRANSCRIPTION_ENGINE: 'openai' })).toThrow(/OPENAI_API_KEY/);
     expect(loadConfig({ TRANSCRIPTION_ENGINE: 'openai', OPENAI_API_KEY: 'k' }).OPENAI_API_KEY).toBe(
