@@ -1,7 +1,9 @@
 import type { IncomingMessage } from 'node:http';
-import type { INestApplicationContext } from '@nestjs/common';
+import { Logger, type INestApplicationContext } from '@nestjs/common';
 import { WsAdapter } from '@nestjs/platform-ws';
+import type { ApiErrorBody } from '@whisperstream/shared-types';
 import { ApiError } from '../common/api-error';
+import { mapError } from '../common/http-exception.filter';
 import { isOriginAllowed } from '../common/origin';
 import type { Session } from '../sessions/session';
 import { SessionService } from '../sessions/sessions.service';
@@ -13,13 +15,35 @@ export function sessionOfUpgrade(request: IncomingMessage): Session | undefined 
   return SESSION_OF_REQUEST.get(request);
 }
 
-type VerifyCallback = (result: boolean, code?: number, message?: string) => void;
+type VerifyCallback = (
+  result: boolean,
+  code?: number,
+  message?: string,
+  headers?: Record<string, string>,
+) => void;
+
+/**
+ * Refuses an upgrade with the API's error shape: the status, `{"error":{"code","message"}}` as
+ * JSON and the error's own headers (`WWW-Authenticate` on a 401). The `ws` package writes the
+ * response and closes the socket; it takes the body as the message and counts its length.
+ */
+export function refuseUpgrade(done: VerifyCallback, error: unknown): void {
+  const { status, code, message, headers } = mapError(error);
+  const body: ApiErrorBody = { error: { code, message } };
+  done(false, status, JSON.stringify(body), {
+    ...headers,
+    'Content-Type': 'application/json; charset=utf-8',
+  });
+}
 
 /**
  * The platform-ws adapter with the upgrade checked before it is accepted: a foreign Origin is
- * refused with 403, an unknown session with 404, a wrong token with 401. No socket is opened.
+ * refused with 403, an unknown session with 404, a wrong token with 401, an ended session with
+ * 410, each with the JSON error body. No socket is opened.
  */
 export class AuthenticatedWsAdapter extends WsAdapter {
+  readonly #logger = new Logger(AuthenticatedWsAdapter.name);
+
   constructor(
     private readonly appContext: INestApplicationContext,
     private readonly allowedOrigins: readonly string[],
@@ -32,27 +56,36 @@ export class AuthenticatedWsAdapter extends WsAdapter {
     return super.create(port, {
       ...options,
       verifyClient: (info: { req: IncomingMessage }, done: VerifyCallback) => {
-        if (!isOriginAllowed(info.req.headers, this.allowedOrigins)) {
-          done(false, 403, 'Forbidden origin');
-          return;
-        }
-        const url = new URL(info.req.url ?? '/', 'http://localhost');
         try {
+          if (!isOriginAllowed(info.req.headers, this.allowedOrigins)) {
+            throw ApiError.forbiddenOrigin();
+          }
+          const url = requestUrl(info.req);
           const session = sessions.authenticate(
             url.searchParams.get('sessionId') ?? '',
             url.searchParams.get('token') ?? undefined,
           );
           if (!session.isOpen) {
-            done(false, 410, 'Session ended');
-            return;
+            // 410, not the offer's 409: the web app tells a session that is gone this way.
+            throw new ApiError(410, 'session_closed', 'the session has ended');
           }
           SESSION_OF_REQUEST.set(info.req, session);
           done(true);
         } catch (error) {
-          const status = error instanceof ApiError ? error.status : 400;
-          done(false, status, status === 404 ? 'Session not found' : 'Unauthorized');
+          if (!(error instanceof ApiError)) {
+            this.#logger.error({ msg: 'upgrade check failed', error: String(error) });
+          }
+          refuseUpgrade(done, error);
         }
       },
     });
+  }
+}
+
+function requestUrl(request: IncomingMessage): URL {
+  try {
+    return new URL(request.url ?? '/', 'http://localhost');
+  } catch {
+    throw ApiError.badRequest('bad_request', 'the request URL could not be read');
   }
 }
