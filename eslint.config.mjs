@@ -71,5 +71,35 @@ export default [
       ],
     },
   },
+  {
+    // Query parameters are read through common/query.ts, which refuses a repeated one with
+    // 400 invalid_query: a value that is an array deeper in was a 500.
+    files: ['apps/api/src/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [
+            {
+              name: '@nestjs/common',
+              importNames: ['Query'],
+              message: 'use QueryParam from common/query (one text value, else 400 invalid_query)',
+            },
+          ],
+        },
+      ],
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: "MemberExpression[object.name=/^req(uest)?$/][property.name='query']",
+          message: 'use QueryParam from common/query (one text value, else 400 invalid_query)',
+        },
+        {
+          selector: "CallExpression[callee.object.property.name='searchParams']",
+          message: 'use searchParam from common/query (one text value, else 400 invalid_query)',
+        },
+      ],
+    },
+  },
   prettier,
 ];

@@ -5,6 +5,7 @@ import type { ApiErrorBody } from '@whisperstream/shared-types';
 import { ApiError } from '../common/api-error';
 import { mapError } from '../common/http-exception.filter';
 import { isOriginAllowed } from '../common/origin';
+import { searchParam } from '../common/query';
 import type { Session } from '../sessions/session';
 import { SessionService } from '../sessions/sessions.service';
 
@@ -38,8 +39,8 @@ export function refuseUpgrade(done: VerifyCallback, error: unknown): void {
 
 /**
  * The platform-ws adapter with the upgrade checked before it is accepted: a foreign Origin is
- * refused with 403, an unknown session with 404, a wrong token with 401, an ended session with
- * 410, each with the JSON error body. No socket is opened.
+ * refused with 403, a parameter given twice with 400, an unknown session with 404, a wrong token
+ * with 401, an ended session with 410, each with the JSON error body. No socket is opened.
  */
 export class AuthenticatedWsAdapter extends WsAdapter {
   readonly #logger = new Logger(AuthenticatedWsAdapter.name);
@@ -62,8 +63,8 @@ export class AuthenticatedWsAdapter extends WsAdapter {
           }
           const url = requestUrl(info.req);
           const session = sessions.authenticate(
-            url.searchParams.get('sessionId') ?? '',
-            url.searchParams.get('token') ?? undefined,
+            searchParam(url.searchParams, 'sessionId') ?? '',
+            searchParam(url.searchParams, 'token'),
           );
           if (!session.isOpen) {
             // 410, not the offer's 409: the web app tells a session that is gone this way.

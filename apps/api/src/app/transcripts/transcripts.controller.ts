@@ -1,8 +1,9 @@
-import { Controller, Get, Headers, Param, Query, Req, Res } from '@nestjs/common';
+import { Controller, Get, Headers, Param, Req, Res } from '@nestjs/common';
 import { TranscriptFormatSchema, TranscriptJson } from '@whisperstream/shared-types';
 import type { Request, Response } from 'express';
 import { ApiError } from '../common/api-error';
 import { isOriginAllowed } from '../common/origin';
+import { QueryParam } from '../common/query';
 import { AppConfig } from '../config/app-config';
 import { bearerToken } from '../sessions/bearer';
 import { SessionService } from '../sessions/sessions.service';
@@ -21,7 +22,7 @@ export class TranscriptsController {
   @Get(':id/events')
   events(
     @Param('id') id: string,
-    @Query('token') token: string | undefined,
+    @QueryParam('token') token: string | undefined,
     @Req() req: Request,
     @Res() res: Response,
   ): void {
@@ -50,8 +51,8 @@ export class TranscriptsController {
   @Get(':id/transcript')
   transcript(
     @Param('id') id: string,
-    @Query('format') format: string | undefined,
-    @Query('token') queryToken: string | undefined,
+    @QueryParam('format') format: string | undefined,
+    @QueryParam('token') queryToken: string | undefined,
     @Headers('authorization') authorization: string | undefined,
     @Res() res: Response,
   ): void {
