@@ -1,19 +1,11 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { isIP } from 'node:net';
 import { Controller, Get, Req } from '@nestjs/common';
 import type { Request } from 'express';
 import { ApiError } from '../common/api-error';
+import { isLoopback } from '../common/loopback';
 import { AppConfig } from '../config/app-config';
 import { bearerToken } from '../sessions/bearer';
 import { MetricsService, type Metrics } from './metrics.service';
-
-/** True for 127.0.0.0/8, ::1 and IPv4-mapped loopback. */
-export function isLoopback(address: string | undefined): boolean {
-  if (!address) return false;
-  const v4 = address.startsWith('::ffff:') ? address.slice(7) : address;
-  if (isIP(v4) === 4) return v4.startsWith('127.');
-  return address === '::1';
-}
 
 @Controller()
 export class MetricsController {
