@@ -1,4 +1,5 @@
 import { accessSync, constants } from 'node:fs';
+import { delimiter, join } from 'node:path';
 import { hasPocketsphinx } from '@whisperstream/fake-openai';
 
 /** CI sets this: anything a test needs but cannot find is then a failure, not a skip. */
@@ -7,6 +8,9 @@ export const REQUIRE_ALL = process.env['WHISPERSTREAM_REQUIRE_ALL'] === '1';
 /** Debian's Chromium; WHISPERSTREAM_CHROMIUM points elsewhere (e.g. Ubuntu's chromium-browser). */
 export const CHROMIUM_PATH = process.env['WHISPERSTREAM_CHROMIUM'] || '/usr/bin/chromium';
 
+/** Debian's Firefox ESR; WHISPERSTREAM_FIREFOX points elsewhere (another Firefox 12x+). */
+export const FIREFOX_PATH = process.env['WHISPERSTREAM_FIREFOX'] || '/usr/bin/firefox-esr';
+
 /** Something outside npm that a test needs, and how to get it. */
 export interface Requirement {
   name: string;
@@ -14,17 +18,38 @@ export interface Requirement {
   install: string;
 }
 
+function isExecutable(path: string): boolean {
+  try {
+    accessSync(path, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The full path of a command found on PATH, or null. */
+export function onPath(command: string): string | null {
+  const dirs = (process.env['PATH'] ?? '').split(delimiter).filter((dir) => dir !== '');
+  return dirs.map((dir) => join(dir, command)).find(isExecutable) ?? null;
+}
+
 export const CHROMIUM: Requirement = {
   name: `Chromium (${CHROMIUM_PATH})`,
-  available: () => {
-    try {
-      accessSync(CHROMIUM_PATH, constants.X_OK);
-      return true;
-    } catch {
-      return false;
-    }
-  },
+  available: () => isExecutable(CHROMIUM_PATH),
   install: 'apt-get install -y chromium',
+};
+
+export const FIREFOX: Requirement = {
+  name: `Firefox (${FIREFOX_PATH})`,
+  available: () => isExecutable(FIREFOX_PATH),
+  install: 'apt-get install -y firefox-esr',
+};
+
+/** Firefox starts no AudioContext (the fake microphone's) without a sound server. */
+export const PULSEAUDIO: Requirement = {
+  name: 'PulseAudio (pulseaudio, a private sound server for Firefox)',
+  available: () => onPath('pulseaudio') !== null,
+  install: 'apt-get install -y --no-install-recommends pulseaudio',
 };
 
 export const POCKETSPHINX: Requirement = {
