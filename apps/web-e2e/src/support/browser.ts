@@ -7,7 +7,7 @@ import { readWav, toMono, writeWav } from '@whisperstream/webrtc-client';
 import { CHROMIUM_PATH } from './requirements';
 
 /** The flags from docs/TESTING.md, less the fake-microphone ones, which depend on the test. */
-const BASE_FLAGS = [
+export const BASE_FLAGS = [
   '--headless=new',
   '--no-sandbox',
   '--disable-gpu',
