@@ -1,6 +1,7 @@
 import { disableWeriftDefaultStun } from './default-stun';
 import { installWeriftDtlsStartup } from './dtls-startup';
 import { installWeriftFastPaths } from './fast-paths';
+import { installWeriftIcePatience } from './ice-patience';
 import { installWeriftReceivePath } from './receive-path';
 
 /** Which patches are in place (the version-guarded ones are false on another werift). */
@@ -9,6 +10,7 @@ export interface WeriftPatchesInstalled {
   fastPaths: boolean;
   dtlsStartup: boolean;
   receivePath: boolean;
+  icePatience: boolean;
 }
 
 /**
@@ -23,5 +25,6 @@ export function installWeriftPatches(): WeriftPatchesInstalled {
     fastPaths: installWeriftFastPaths(),
     dtlsStartup: installWeriftDtlsStartup(),
     receivePath: installWeriftReceivePath(),
+    icePatience: installWeriftIcePatience(),
   };
 }
