@@ -19,6 +19,15 @@ describe(loadConfig.name, () => {
       LOG_LEVEL: 'info',
     });
     expect(sut.ICE_PORT_RANGE).toBeUndefined();
+    expect(sut.ICE_RESOLVE_MDNS).toBe(false);
+  });
+
+  it('reads ICE_RESOLVE_MDNS as a boolean and names a bad value', () => {
+    expect(loadConfig({ ICE_RESOLVE_MDNS: 'true' }).ICE_RESOLVE_MDNS).toBe(true);
+    expect(loadConfig({ ICE_RESOLVE_MDNS: 'false' }).ICE_RESOLVE_MDNS).toBe(false);
+    expect(() => loadConfig({ ICE_RESOLVE_MDNS: 'yes' })).toThrow(
+      expect.objectContaining({ problems: [expect.stringMatching(/^ICE_RESOLVE_MDNS: /)] }),
+    );
   });
 
   it('parses lists, port ranges and ICE servers', () => {

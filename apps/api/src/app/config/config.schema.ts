@@ -48,6 +48,10 @@ export const EnvSchema = z.object({
     )
     .default([]),
   ICE_PORT_RANGE: z.preprocess(emptyAsUndefined, portRange.optional()),
+  ICE_RESOLVE_MDNS: z
+    .enum(['true', 'false'], 'must be "true" or "false"')
+    .default('false')
+    .transform((value) => value === 'true'),
   TRANSCRIPTION_ENGINE: z.enum(['auto', 'openai', 'whisper', 'sphinx']).default('auto'),
   WHISPER_MODEL: z.string().min(1).default('base.en'),
   WHISPER_MODELS_DIR: z.string().min(1).default('models'),

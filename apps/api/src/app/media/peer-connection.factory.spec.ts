@@ -1,6 +1,11 @@
 import { RTCDtlsTransport, RTCPeerConnection, RTCRtpCodecParameters } from 'werift';
 import type { AppConfig } from '../config/app-config';
-import { PeerConnectionFactory, prepareDtlsCertificate } from './peer-connection.factory';
+import { icePatience } from '@whisperstream/werift-patches';
+import {
+  ICE_PATIENCE_MARGIN_MS,
+  PeerConnectionFactory,
+  prepareDtlsCertificate,
+} from './peer-connection.factory';
 
 describe(PeerConnectionFactory.name, () => {
   describe('with a werift client (DTLS on loopback)', () => {
@@ -8,6 +13,7 @@ describe(PeerConnectionFactory.name, () => {
       ICE_SERVERS: [],
       ICE_HOST_ADDRESSES: ['127.0.0.1'],
       ICE_PORT_RANGE: undefined,
+      CONNECT_TIMEOUT_MS: 20_000,
     } as unknown as AppConfig;
     const opus = () =>
       new RTCRtpCodecParameters({ mimeType: 'audio/opus', clockRate: 48000, channels: 2 });
@@ -56,6 +62,8 @@ describe(PeerConnectionFactory.name, () => {
 
     it('answers as the DTLS client, which sends its ClientHello as soon as DTLS starts', async () => {
       const factory = new PeerConnectionFactory(config);
+      // ICE waits for the client's checks until the session's connect rule has ended it.
+      expect(icePatience()).toBe(20_000 + ICE_PATIENCE_MARGIN_MS);
       const flightAtStart: (number | undefined)[] = [];
       const patched = RTCDtlsTransport.prototype.start;
       const spy = jest.spyOn(RTCDtlsTransport.prototype, 'start').mockImplementation(function (

@@ -2,7 +2,7 @@ import { networkInterfaces } from 'node:os';
 import { Injectable, type OnModuleDestroy } from '@nestjs/common';
 import { RTCDtlsTransport, RTCPeerConnection, RTCRtpCodecParameters } from 'werift';
 import { AppConfig } from '../config/app-config';
-import { installWeriftPatches } from '@whisperstream/werift-patches';
+import { icePatience, installWeriftPatches } from '@whisperstream/werift-patches';
 
 /** Opus as every browser offers it; the payload type is taken from the offer. */
 export const OPUS_CODEC = () =>
@@ -15,6 +15,9 @@ function hasIpv6(): boolean {
     ),
   );
 }
+
+/** ICE waits this much longer than CONNECT_TIMEOUT_MS, so that the session's rule says why. */
+export const ICE_PATIENCE_MARGIN_MS = 3000;
 
 /** How often the DTLS certificate that all new peer connections share is replaced. */
 export const DTLS_CERTIFICATE_ROTATION_MS = 24 * 60 * 60 * 1000;
@@ -55,6 +58,10 @@ export class PeerConnectionFactory implements OnModuleDestroy {
 
   constructor(private readonly config: AppConfig) {
     installWeriftPatches();
+    // A session whose own ICE checks are spent keeps answering the client's checks, which can
+    // still make a peer-reflexive pair, for as long as the session may take to connect. The
+    // session's CONNECT_TIMEOUT_MS rule (checked every second) ends it first, with the reason.
+    icePatience(config.CONNECT_TIMEOUT_MS + ICE_PATIENCE_MARGIN_MS);
     void prepareDtlsCertificate({ rotate: false });
     this.#rotation = setInterval(
       () => void prepareDtlsCertificate({ rotate: true }),

@@ -29,10 +29,15 @@ export type CloseReason =
   | 'bye'
   | 'offer_timeout'
   | 'connect_timeout'
+  | 'connect_failed'
   | 'media_timeout'
   | 'socket_gone'
   | 'media_failed'
   | 'shutdown';
+
+/** What a person or operator should check when a session could not connect its audio. */
+export const CONNECT_ADVICE =
+  'check that a firewall lets UDP through to the server (ICE_PORT_RANGE), or configure a TURN server (ICE_SERVERS)';
 
 export interface CloseOptions {
   reason: CloseReason;
@@ -73,6 +78,8 @@ export class Session {
   lastRtpAt?: number;
   socketGoneAt?: number;
   closedAt?: number;
+  /** Set by signaling: why the media connection is not up yet, in words, for the end reason. */
+  connectProblem?: () => string;
 
   #state: SessionState = 'waiting-for-media';
   #peer?: SessionResource;
@@ -183,7 +190,8 @@ export class Session {
   async #close({ reason, error, drainMs }: CloseOptions): Promise<void> {
     this.#state = 'closing';
     this.#publishState();
-    this.#logger.log({ msg: 'session closing', sessionId: this.id, reason });
+    // Why the server ended it (no transcript text is ever in these messages).
+    this.#logger.log({ msg: 'session closing', sessionId: this.id, reason, why: error?.message });
     try {
       await this.#peer?.close();
     } catch (e) {

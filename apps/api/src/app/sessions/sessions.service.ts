@@ -11,7 +11,7 @@ import { ApiError } from '../common/api-error';
 import { AppConfig } from '../config/app-config';
 import { TranscriptStream } from '../transcripts/transcript-stream';
 import { TranscriptionService } from '../transcription/transcription.service';
-import { CloseOptions, Session } from './session';
+import { CloseOptions, CONNECT_ADVICE, Session } from './session';
 
 export interface CreatedSession {
   session: Session;
@@ -127,10 +127,12 @@ export class SessionService implements OnModuleInit, OnModuleDestroy, BeforeAppl
         }
       } else if (session.connectedAt === undefined) {
         if (now - session.offerAt > c.CONNECT_TIMEOUT_MS) {
+          const problem =
+            session.connectProblem?.() ?? 'the media connection (ICE/DTLS) was not established';
           this.#expire(
             session,
             'connect_timeout',
-            'the media connection (ICE/DTLS) was not established in time',
+            `could not connect to the server's audio port within ${c.CONNECT_TIMEOUT_MS / 1000} s: ${problem}; ${CONNECT_ADVICE}`,
           );
         }
       } else if (now - (session.lastRtpAt ?? session.connectedAt) > c.RTP_TIMEOUT_MS) {

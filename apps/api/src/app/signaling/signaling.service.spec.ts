@@ -34,7 +34,7 @@ describe(SignalingService.name, () => {
     }),
   );
   const pipelines = new AudioPipelineService(config);
-  const sut = new SignalingService(new PeerConnectionFactory(config), pipelines, sessions);
+  const sut = new SignalingService(new PeerConnectionFactory(config), pipelines, sessions, config);
   const peers: RTCPeerConnection[] = [];
   const opened: Session[] = [];
   const newSession = () => {
@@ -107,5 +107,63 @@ describe(SignalingService.name, () => {
     const good = await offer('audio');
     peers.push(good.pc);
     await expect(sut.answer(session, good.sdp)).resolves.toMatchObject({ type: 'answer' });
+  });
+
+  it('refuses an offer that cannot connect, naming what is wrong, and lets the client try again', async () => {
+    const session = newSession();
+    const { sdp, pc } = await offer('audio');
+    peers.push(pc);
+    await expect(
+      sut.answer(session, sdp.replace(/a=fingerprint:.*\r\n/g, '')),
+    ).rejects.toMatchObject({
+      status: 400,
+      code: 'invalid_sdp',
+      message: expect.stringMatching(/no a=fingerprint/),
+    });
+    await expect(
+      sut.answer(session, sdp.replace(/a=ice-pwd:.*\r\n/g, `a=ice-pwd:${'x'.repeat(3000)}\r\n`)),
+    ).rejects.toMatchObject({
+      status: 400,
+      code: 'invalid_sdp',
+      message: expect.stringMatching(/a=ice-pwd is 3000 characters/),
+    });
+    expect(session.offerAt).toBeUndefined();
+    await expect(sut.answer(session, sdp)).resolves.toMatchObject({ type: 'answer' });
+  });
+
+  it('answers an unusable candidate with invalid_candidate naming why, and ignores mDNS, TCP and RTCP ones quietly', async () => {
+    const session = newSession();
+    const { sdp, pc } = await offer('audio');
+    peers.push(pc);
+    const errors: string[] = [];
+    session.attachSocket({
+      send: (d) => {
+        const message = JSON.parse(d) as { type: string; code?: string; message?: string };
+        if (message.type === 'error') errors.push(`${message.code}: ${message.message}`);
+      },
+      close: () => undefined,
+    });
+    await sut.answer(session, sdp);
+    const mdns = '1f4712db-ea17-4bcf-a596-105139dfd8bf.local';
+    for (const candidate of [
+      `candidate:0 1 UDP 2122252543 ${mdns} 53202 typ host`,
+      `candidate:1 1 TCP 2105524479 ${mdns} 9 typ host tcptype active`,
+      `candidate:0 2 UDP 2122252542 ${mdns} 53203 typ host`,
+    ]) {
+      session.addRemoteCandidate({ candidate, sdpMid: '', sdpMLineIndex: 0 });
+    }
+    expect(errors).toEqual([]);
+    session.addRemoteCandidate({
+      candidate: 'candidate:1 1 udp 5 999.1.1.1 5000 typ host',
+      sdpMid: '0',
+    });
+    session.addRemoteCandidate({
+      candidate: 'candidate:1 1 udp 5 192.0.2.1 5000 typ host',
+      sdpMid: 'nine',
+    });
+    expect(errors).toEqual([
+      'invalid_candidate: an ICE candidate could not be used: address "999.1.1.1" is neither an IP address nor an mDNS name',
+      expect.stringMatching(/^invalid_candidate: .*sdpMid "nine" names no media section/),
+    ]);
   });
 });

@@ -4,9 +4,17 @@ import type { MediaStreamTrack, RTCPeerConnection } from 'werift';
 import { AudioPipelineService } from '../audio-pipeline/audio-pipeline.service';
 import { ApiError } from '../common/api-error';
 import { PeerConnectionFactory } from '../media/peer-connection.factory';
-import { looksLikeSdp, offersOpusAudio } from '../media/sdp';
-import type { Session } from '../sessions/session';
+import { iceChecksReceived } from '../media/ice-diagnostics';
+import {
+  looksLikeSdp,
+  offerMediaSections,
+  offerTransportProblem,
+  opusAudioIndex,
+} from '../media/sdp';
+import { CONNECT_ADVICE, type Session } from '../sessions/session';
 import { SessionService } from '../sessions/sessions.service';
+import { AppConfig } from '../config/app-config';
+import { CandidateTally, judgeRemoteCandidate, type CandidateRules } from './remote-candidate';
 
 /**
  * Answers a session's offer with a werift peer connection, wires its audio track into the
@@ -20,6 +28,7 @@ export class SignalingService {
     private readonly peers: PeerConnectionFactory,
     private readonly pipelines: AudioPipelineService,
     private readonly sessions: SessionService,
+    private readonly config: AppConfig,
   ) {}
 
   async answer(session: Session, sdp: string): Promise<SdpAnswer> {
@@ -33,17 +42,27 @@ export class SignalingService {
     }
     if (!looksLikeSdp(sdp))
       throw ApiError.badRequest('invalid_sdp', 'the offer is not a session description');
-    if (!offersOpusAudio(sdp)) {
+    const audioIndex = opusAudioIndex(sdp);
+    if (audioIndex < 0) {
       throw ApiError.badRequest(
         'no_audio',
         'the offer has no audio m-line with Opus; WhisperStream needs Opus audio',
       );
     }
+    const media = offerMediaSections(sdp);
+    const problem = offerTransportProblem(media[audioIndex]);
+    if (problem) throw ApiError.badRequest('invalid_sdp', problem);
     session.offerAt = Date.now();
     const pc = this.peers.create();
     const peer = { close: () => pc.close() };
     session.attachPeer(peer);
-    this.#wire(session, pc);
+    const tally = new CandidateTally();
+    const rules: CandidateRules = {
+      media,
+      defaultIndex: audioIndex,
+      resolveMdns: this.config.ICE_RESOLVE_MDNS,
+    };
+    this.#wire(session, pc, tally);
     try {
       await pc.setRemoteDescription({ type: 'offer', sdp });
       const transceiver = pc.getTransceivers().find((t) => t.kind === 'audio');
@@ -51,7 +70,9 @@ export class SignalingService {
         throw ApiError.badRequest('no_audio', 'no Opus audio could be negotiated from the offer');
       }
       transceiver.setDirection('recvonly');
-      session.remoteDescriptionSet((candidate) => void this.#addCandidate(session, pc, candidate));
+      session.remoteDescriptionSet(
+        (candidate) => void this.#addCandidate(session, pc, rules, tally, candidate),
+      );
       const answer = await pc.createAnswer();
       await pc.setLocalDescription(answer);
       const local = pc.localDescription;
@@ -72,8 +93,15 @@ export class SignalingService {
     }
   }
 
-  #wire(session: Session, pc: RTCPeerConnection): void {
+  #wire(session: Session, pc: RTCPeerConnection, tally: CandidateTally): void {
     const started = session.offerAt ?? Date.now();
+    let iceChecking = false;
+    let iceConnected = false;
+    session.connectProblem = () =>
+      iceConnected
+        ? 'ICE connected, but the DTLS handshake did not complete'
+        : `no ICE candidate pair worked (the client's candidates: ${tally.describe()}; ` +
+          `connectivity checks received from the client: ${iceChecksReceived(pc)})`;
     pc.onIceCandidate.subscribe((candidate) => {
       if (candidate) {
         const { candidate: line, sdpMid, sdpMLineIndex, usernameFragment } = candidate.toJSON();
@@ -86,6 +114,10 @@ export class SignalingService {
       }
     });
     pc.iceConnectionStateChange.subscribe((state) => {
+      // werift 0.24 says 'completed' once it has gathered, before 'checking': only a state
+      // after the checks started tells that ICE connected.
+      iceChecking ||= state === 'checking';
+      iceConnected ||= iceChecking && (state === 'connected' || state === 'completed');
       this.#logger.debug({
         msg: 'ice state',
         sessionId: session.id,
@@ -103,6 +135,8 @@ export class SignalingService {
       if (state === 'connected' && session.connectedAt === undefined) {
         session.connectedAt = Date.now();
         session.setState('live');
+      } else if (state === 'failed' && session.connectedAt === undefined) {
+        this.#connectFailed(session, Date.now() - started);
       } else if (state === 'failed') {
         void this.sessions.close(session, {
           reason: 'media_failed',
@@ -140,33 +174,71 @@ export class SignalingService {
     });
   }
 
+  /** The connection failed before media ever flowed: say why, and what to check. */
+  #connectFailed(session: Session, sinceOfferMs: number): void {
+    const why = session.connectProblem?.() ?? 'the media connection failed';
+    this.#logger.log({
+      msg: 'media connection failed before media flowed',
+      sessionId: session.id,
+      sinceOfferMs,
+      why,
+    });
+    void this.sessions.close(session, {
+      reason: 'connect_failed',
+      error: {
+        code: 'connect_failed',
+        message: `could not connect to the server's audio port: ${why}; ${CONNECT_ADVICE}`,
+      },
+    });
+  }
+
   async #addCandidate(
     session: Session,
     pc: RTCPeerConnection,
+    rules: CandidateRules,
+    tally: CandidateTally,
     candidate: IceCandidateInit | null,
   ): Promise<void> {
-    try {
-      if (candidate === null) {
-        await pc.addIceCandidate(null);
-      } else {
-        await pc.addIceCandidate({
-          candidate: candidate.candidate,
-          sdpMid: candidate.sdpMid ?? undefined,
-          sdpMLineIndex: candidate.sdpMLineIndex ?? undefined,
-          usernameFragment: candidate.usernameFragment ?? undefined,
+    const verdict =
+      candidate === null ? ({ action: 'end' } as const) : judgeRemoteCandidate(candidate, rules);
+    tally.count(verdict);
+    switch (verdict.action) {
+      case 'ignore':
+        this.#logger.debug({
+          msg: 'remote candidate ignored',
+          sessionId: session.id,
+          kind: verdict.reason,
         });
-      }
-    } catch (error) {
-      this.#logger.debug({
-        msg: 'remote candidate refused',
-        sessionId: session.id,
-        error: String(error),
-      });
-      session.send({
-        type: 'error',
-        code: 'invalid_candidate',
-        message: 'an ICE candidate could not be used',
-      });
+        return;
+      case 'refuse':
+        this.#refuseCandidate(session, verdict.reason);
+        return;
+      case 'end':
+        await pc.addIceCandidate(null).catch((error: unknown) =>
+          this.#logger.debug({
+            msg: 'end-of-candidates not applied',
+            sessionId: session.id,
+            error: String(error),
+          }),
+        );
+        return;
+      case 'add':
+        try {
+          await pc.addIceCandidate(verdict.candidate);
+        } catch (error) {
+          tally.added--;
+          tally.refused++;
+          this.#refuseCandidate(session, error instanceof Error ? error.message : String(error));
+        }
     }
+  }
+
+  #refuseCandidate(session: Session, reason: string): void {
+    this.#logger.log({ msg: 'remote candidate refused', sessionId: session.id, reason });
+    session.send({
+      type: 'error',
+      code: 'invalid_candidate',
+      message: `an ICE candidate could not be used: ${reason}`,
+    });
   }
 }
