@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { setImmediate as yieldToLoop, setTimeout as sleep } from 'node:timers/promises';
 import {
@@ -52,6 +53,54 @@ export interface WebRtcStreamerOptions {
   connectTimeoutMs?: number;
   /** Reuse an ApiClient (default: a new one on `baseUrl`). */
   api?: ApiClient;
+  /**
+   * How the client trickles its candidates, to act as other WebRTC stacks do:
+   * - `as-is` (default): as werift makes them;
+   * - `empty-mid`: `"sdpMid": ""` and `usernameFragment: null`, as pion's `ICECandidate.ToJSON()`;
+   * - `mdns-only`: host addresses hidden behind `<uuid>.local` names, with a TCP active
+   *   candidate (port 9) and component-2 copies, as Firefox without a remembered microphone
+   *   permission: the server can use none of them and must rely on the client's checks.
+   */
+  candidateShape?: CandidateShape;
+  /**
+   * Gather every candidate and send them, then end-of-candidates, before posting the offer,
+   * so that the server hears end-of-candidates before it answers (default: gather while the
+   * offer is on its way, as a browser does).
+   */
+  gatherBeforeOffer?: boolean;
+}
+
+export type CandidateShape = 'as-is' | 'empty-mid' | 'mdns-only';
+
+/**
+ * The candidates a client of `shape` sends for one of werift's (see
+ * {@link WebRtcStreamerOptions.candidateShape}). `mdnsName` gives the `.local` name of an address.
+ */
+export function shapeCandidate(
+  init: IceCandidateInit,
+  shape: CandidateShape,
+  mdnsName: (address: string) => string,
+): IceCandidateInit[] {
+  if (shape === 'empty-mid') {
+    return [{ ...init, sdpMid: '', usernameFragment: null }];
+  }
+  if (shape === 'as-is') {
+    return [init];
+  }
+  const fields = init.candidate.split(' ');
+  if (fields[7] !== 'host') {
+    return [init];
+  }
+  const [foundation, , , priority, address, port] = fields;
+  const name = mdnsName(address);
+  const line = (component: number, transport: string, prio: number, at: string, rest: string[]) =>
+    [foundation, component, transport, prio, name, at, 'typ', 'host', ...rest].join(' ');
+  const udp = line(1, 'UDP', Number(priority), port, fields.slice(8));
+  return [
+    { ...init, candidate: udp },
+    { ...init, candidate: line(1, 'TCP', Number(priority) - 16_000, '9', ['tcptype', 'active']) },
+    { ...init, candidate: line(2, 'UDP', Number(priority) - 1, port, fields.slice(8)) },
+  ];
 }
 
 /** Milliseconds from the start mark; undefined until the moment happened. */
@@ -170,6 +219,7 @@ export class WebRtcStreamer {
   private nextSeq = Math.floor(Math.random() * 0x10000);
   private nextTs = Math.floor(Math.random() * 0x100000000);
   private lastSendAt: number | undefined;
+  private readonly mdnsNames = new Map<string, string>();
   private readonly stateListeners = new Set<() => void>();
 
   constructor(private readonly options: WebRtcStreamerOptions) {
@@ -370,11 +420,15 @@ export class WebRtcStreamer {
     if ((this.options.socketTiming ?? 'before-offer') === 'before-offer') {
       await this.openSocket();
     }
+    // The offer goes out without candidates: they are trickled.
     const offer = await pc.createOffer();
+    if (this.options.gatherBeforeOffer) {
+      await pc.setLocalDescription(offer); // werift's resolves once gathering is complete
+    }
     this.timings.offerPostedMs = this.elapsed();
     // Post the offer while werift gathers (as a browser does: its SLD returns at once).
     const [, answer] = await Promise.all([
-      pc.setLocalDescription(offer),
+      this.options.gatherBeforeOffer ? undefined : pc.setLocalDescription(offer),
       this.api.postOffer(session.sessionId, session.token, offer.sdp).then((res) => {
         this.timings.answerMs = this.elapsed();
         return res;
@@ -437,8 +491,18 @@ export class WebRtcStreamer {
         sdpMLineIndex: candidate.sdpMLineIndex,
         usernameFragment: candidate.usernameFragment,
       };
-      this.candidatesSent.push(init);
-      this.sendOrQueue({ type: 'candidate', candidate: init });
+      const shaped = shapeCandidate(init, this.options.candidateShape ?? 'as-is', (address) => {
+        let name = this.mdnsNames.get(address);
+        if (!name) {
+          name = `${randomUUID()}.local`;
+          this.mdnsNames.set(address, name);
+        }
+        return name;
+      });
+      for (const each of shaped) {
+        this.candidatesSent.push(each);
+        this.sendOrQueue({ type: 'candidate', candidate: each });
+      }
     } else {
       this.sendOrQueue({ type: 'end-of-candidates' });
     }
