@@ -58,7 +58,7 @@ export class AuthenticatedWsAdapter extends WsAdapter {
       ...options,
       verifyClient: (info: { req: IncomingMessage }, done: VerifyCallback) => {
         try {
-          if (!isOriginAllowed(info.req.headers, this.allowedOrigins)) {
+          if (!isOriginAllowed(info.req, this.allowedOrigins)) {
             throw ApiError.forbiddenOrigin();
           }
           const url = requestUrl(info.req);

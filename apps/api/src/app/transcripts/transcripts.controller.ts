@@ -83,7 +83,7 @@ export class TranscriptsController {
 
   #checkOrigin(req: Request, res: Response): void {
     const origin = req.headers.origin;
-    if (!isOriginAllowed(req.headers, this.config.ALLOWED_ORIGINS))
+    if (!isOriginAllowed(req, this.config.ALLOWED_ORIGINS))
       throw ApiError.forbiddenOrigin();
     if (origin) {
       res.set({ 'Access-Control-Allow-Origin': origin, Vary: 'Origin' });
