@@ -72,7 +72,9 @@ describe('bad input gets a clear error and loses nothing', () => {
       const sse = await SseClient.connect(server.baseUrl, session.sessionId, token);
       expect([sse.ok, sse.status]).toEqual([false, 401]);
       const ws = await openRawSocket(signalingUrl(server.baseUrl, session.sessionId, token));
-      expect(ws.ok ? 'upgraded' : ws.status).toBe(401);
+      expect(ws.ok ? 'upgraded' : [ws.status, ws.error?.code]).toEqual([401, 'unauthorized']);
+      expect(ws.ok ? null : ws.headers['content-type']).toBe('application/json; charset=utf-8');
+      expect(ws.ok ? null : ws.headers['www-authenticate']).toBe('Bearer');
       // Nothing was lost: the right token still works.
       const answer = await api.postOffer(session.sessionId, session.token, sdp);
       expect(answer.status).toBe(200);
@@ -86,7 +88,31 @@ describe('bad input gets a clear error and loses nothing', () => {
       expect((await api.deleteSession(unknown, session.token)).status).toBe(404);
       expect((await SseClient.connect(server.baseUrl, unknown, session.token)).status).toBe(404);
       const ws = await openRawSocket(signalingUrl(server.baseUrl, unknown, session.token));
-      expect(ws.ok ? 'upgraded' : ws.status).toBe(404);
+      expect(ws.ok ? 'upgraded' : [ws.status, ws.error?.code]).toEqual([404, 'session_not_found']);
+    });
+
+    it('refuses a query parameter given twice with 400 invalid_query naming it, never 500', async () => {
+      const { sessionId, token } = session;
+      const base = `/api/sessions/${sessionId}`;
+      const t = encodeURIComponent(token);
+      for (const [path, name] of [
+        [`${base}/events?token=${t}&token=${t}`, 'token'],
+        [`${base}/transcript?token=${t}&token=${t}`, 'token'],
+        [`${base}/transcript?format=txt&format=txt&token=${t}`, 'format'],
+      ]) {
+        const answer = await api.request('GET', path, {});
+        expect([path, answer.status, codeOf(answer)]).toEqual([path, 400, 'invalid_query']);
+        expect(parseApiErrorText(answer.text)?.message).toContain(`"${name}"`);
+      }
+      const url = new URL(signalingUrl(server.baseUrl, sessionId, token));
+      url.searchParams.append('token', token);
+      const ws = await openRawSocket(url.toString());
+      expect(ws.ok ? 'upgraded' : [ws.status, ws.error?.code]).toEqual([400, 'invalid_query']);
+      // Given once, each still works.
+      const events = await SseClient.connect(server.baseUrl, sessionId, token);
+      expect(events.ok).toBe(true);
+      events.close();
+      expect((await api.getTranscript(sessionId, token, 'txt', 'query')).status).toBe(200);
     });
 
     it('refuses a second offer with 409', async () => {
@@ -212,17 +238,20 @@ describe('bad input gets a clear error and loses nothing', () => {
       await deleteAll([session]);
     });
 
-    it('refuses a foreign Origin with 403 on the WebSocket and the event stream', async () => {
+    it.each([
+      ['a foreign host', () => 'https://evil.example'],
+      ['the server’s own host and port over https', (own: URL) => `https://${own.host}`],
+      ['the server’s own host on another port', (own: URL) => `http://${own.hostname}:1`],
+    ])('refuses an Origin of %s with 403 on the WebSocket and the event stream', async (_, of) => {
+      const origin = of(new URL(server.baseUrl));
       const session = await create();
       const ws = await openRawSocket(
         signalingUrl(server.baseUrl, session.sessionId, session.token),
-        {
-          origin: 'https://evil.example',
-        },
+        { origin },
       );
-      expect(ws.ok ? 'upgraded' : ws.status).toBe(403);
+      expect(ws.ok ? 'upgraded' : [ws.status, ws.error?.code]).toEqual([403, 'forbidden_origin']);
       const sse = await SseClient.connect(server.baseUrl, session.sessionId, session.token, {
-        origin: 'https://evil.example',
+        origin,
       });
       expect(sse.status).toBe(403);
       const same = await openRawSocket(
