@@ -159,7 +159,7 @@ describe(LiveSession.name, () => {
 
     it.each([
       ['media_timeout', 'no audio arrived from this page for too long'],
-      ['connect_timeout', 'the audio connection could not be set up in time'],
+      ['connect_timeout', 'this page could not connect to the server’s audio port in time'],
       ['socket_gone', 'the connection to this page was lost'],
     ])('says why for %s', async (code, why) => {
       await goLive();
@@ -359,11 +359,26 @@ describe(LiveSession.name, () => {
     expect(sut.notice()).toBeNull();
   });
 
-  it('reports a failed audio connection and cleans up', async () => {
+  it('reports a lost audio connection and cleans up', async () => {
     await goLive();
     browser.pc.setConnectionState('failed');
     await Promise.resolve();
+    expect(sut.notice()?.code).toBe('connection-lost');
+    expect(browser.pc.closed).toBe(true);
+  });
+
+  it('says the audio port could not be reached, with what to check, when the connection fails before it was ever live', async () => {
+    await sut.start();
+    browser.socket.open();
+    browser.eventSource.open();
+    browser.eventSource.emit('session', 1, { state: 'waiting-for-media', engine: ENGINE });
+    browser.pc.setConnectionState('failed');
+    await Promise.resolve();
     expect(sut.notice()?.code).toBe('connection-failed');
+    expect(sut.notice()?.message).toMatch(
+      /^This page could not connect to the server’s audio port\. .*firewall.*TURN server/,
+    );
+    expect(sut.notice()?.message).not.toMatch(/lost/);
     expect(browser.pc.closed).toBe(true);
   });
 

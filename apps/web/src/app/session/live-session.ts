@@ -235,7 +235,10 @@ export class LiveSession {
         if (event.state === 'connected') {
           this.#markLive();
         } else if (event.state === 'failed' && this.canStop()) {
-          void this.#fail(NOTICES.connectionFailed);
+          // Never live: the audio port could not be reached (firewall, TURN); else it was lost.
+          void this.#fail(
+            this.state() === 'live' ? NOTICES.connectionLost : NOTICES.connectionFailed,
+          );
         }
         break;
       case 'server-error':

@@ -125,7 +125,8 @@ describe('noticeForSessionEnd', () => {
   it.each([
     ['server_shutdown', 'because it is shutting down'],
     ['offer_timeout', 'because this page could not connect to it in time'],
-    ['connect_timeout', 'because the audio connection could not be set up in time'],
+    ['connect_timeout', 'because this page could not connect to the server’s audio port in time'],
+    ['connect_failed', 'because this page could not connect to the server’s audio port'],
     ['media_timeout', 'because no audio arrived from this page for too long'],
     ['socket_gone', 'because the connection to this page was lost'],
     ['media_failed', 'because the audio connection to this page was lost'],
@@ -137,6 +138,8 @@ describe('noticeForSessionEnd', () => {
     expect(notice.message).toContain(`The server closed this session ${why}`);
     expect(notice.message).toContain('press Start to begin a new session');
     expect(notice.message).not.toMatch(/engine|Stop/);
+    // What to check comes with the reasons that have something to check.
+    expect(/firewall.*TURN server/.test(notice.message)).toBe(code.startsWith('connect_'));
   });
 
   it('quotes the server for a code it does not know', () => {

@@ -148,14 +148,24 @@ export function noticeForHttpError(error: HttpError, nowMs: number): Notice {
  * ends a session itself, just before the closing `session` states and `end`; each with why, in
  * words for the person.
  */
+/** What to check when the audio connection never came up: the network path, then TURN. */
+const CONNECT_CHECKS =
+  'Check that your network or firewall lets WebRTC (UDP) traffic through to the server; where UDP is blocked, the server needs a TURN server (ask whoever runs it).';
+
 const SESSION_END_REASONS: Readonly<Record<string, string>> = {
   server_shutdown: 'because it is shutting down (a restart or maintenance)',
   offer_timeout: 'because this page could not connect to it in time',
-  connect_timeout:
-    'because the audio connection could not be set up in time (a network or firewall may block WebRTC/UDP traffic)',
+  connect_timeout: 'because this page could not connect to the server’s audio port in time',
+  connect_failed: 'because this page could not connect to the server’s audio port',
   media_timeout: 'because no audio arrived from this page for too long',
   socket_gone: 'because the connection to this page was lost and did not come back',
   media_failed: 'because the audio connection to this page was lost',
+};
+
+/** What to check, for the reasons that have something to check. */
+const SESSION_END_ADVICE: Readonly<Record<string, string>> = {
+  connect_timeout: CONNECT_CHECKS,
+  connect_failed: CONNECT_CHECKS,
 };
 
 /**
@@ -174,10 +184,11 @@ export function noticeForSessionEnd(data: ErrorEventData | null): Notice {
     : data?.message
       ? ` (${data.message})`
       : ' (a time limit, or a restart)';
+  const advice = data && SESSION_END_ADVICE[data.code] ? `${SESSION_END_ADVICE[data.code]} ` : '';
   return {
     code: 'session-closed',
     severity: 'error',
-    message: `The server closed this session${why}. Your transcript stays here and can still be downloaded; press Start to begin a new session.`,
+    message: `The server closed this session${why}. ${advice}Your transcript stays here and can still be downloaded; press Start to begin a new session.`,
   };
 }
 
@@ -210,14 +221,18 @@ export const NOTICES = {
   connectionFailed: {
     code: 'connection-failed',
     severity: 'error',
+    message: `This page could not connect to the server’s audio port. ${CONNECT_CHECKS} Then press Start to try again.`,
+  },
+  connectionLost: {
+    code: 'connection-lost',
+    severity: 'error',
     message:
-      'The audio connection to the server failed. Check that your network or firewall allows WebRTC (UDP) traffic, then press Start to try again.',
+      'The audio connection to the server was lost. Check your network, then press Start to begin a new session. Your transcript stays here.',
   },
   connectionTimeout: {
     code: 'connection-timeout',
     severity: 'error',
-    message:
-      'The audio connection could not be set up in time. Check that your network or firewall allows WebRTC (UDP) traffic, then press Start to try again.',
+    message: `This page could not connect to the server’s audio port in time. ${CONNECT_CHECKS} Then press Start to try again.`,
   },
   streamLost: {
     code: 'stream-lost',
