@@ -1,3 +1,4 @@
+import { getEventListeners } from 'node:events';
 import { Logger } from '@nestjs/common';
 import type { TranscriptEventInit } from '@whisperstream/shared-types';
 import { Semaphore } from '../common/semaphore';
@@ -174,6 +175,25 @@ describe(SessionTranscriber.name, () => {
     sut.submit(utterance(2));
     await tick();
     expect(sut.pending).toBe(0);
+  });
+
+  it('gives each engine call a signal of its own, so listeners left on one never pile up', async () => {
+    // Like the OpenAI SDK, FakeEngine leaves its abort listener on the signal it is given.
+    const { sut, engine, events } = setup(2);
+    const utterances = 30;
+    for (let i = 0; i < utterances; i++) sut.submit(utterance(i));
+    for (let answered = 0; answered < utterances; answered++) {
+      await tick();
+      engine.calls[answered].resolve({ text: `text ${answered}` });
+    }
+    await sut.drain(1000);
+    expect(events.filter((e) => e.type === 'final')).toHaveLength(utterances);
+    const signals = engine.calls.map((c) => c.signal);
+    expect(new Set(signals).size).toBe(utterances);
+    // Only the engine's own listener is left on each: no waiter's, none from other calls.
+    expect(Math.max(...signals.map((s) => getEventListeners(s, 'abort').length))).toBe(1);
+    // A finished call is not cancelled when the session ends.
+    expect(signals.some((s) => s.aborted)).toBe(false);
   });
 
   it('measures latency from the end of the speech, not from the cut', async () => {

@@ -79,7 +79,13 @@ export interface SessionTranscriberOptions {
  */
 export class SessionTranscriber {
   readonly #queue: Job[] = [];
-  readonly #abort = new AbortController();
+  /**
+   * One controller per final in flight, aborted by `close`. Each call gets a signal of its own
+   * that nothing outlives: an engine (the OpenAI SDK does) may leave a listener on the signal it
+   * was given, and a session-wide signal collected one per utterance
+   * (MaxListenersExceededWarning after ten).
+   */
+  readonly #calls = new Set<AbortController>();
   readonly #now: () => number;
   readonly #metrics: TranscriptionMetrics;
   readonly #minSpeechMs: number;
@@ -155,7 +161,9 @@ export class SessionTranscriber {
   close(): void {
     this.#closed = true;
     this.#stopPartials();
-    this.#abort.abort(new EngineError('transcription_aborted', 'the session ended first', false));
+    for (const call of this.#calls) {
+      call.abort(new EngineError('transcription_aborted', 'the session ended first', false));
+    }
   }
 
   #stopPartials(): void {
@@ -176,7 +184,9 @@ export class SessionTranscriber {
       this.#publishReady();
       return;
     }
-    const signal = this.#abort.signal;
+    const call = new AbortController();
+    this.#calls.add(call);
+    const signal = call.signal;
     const releases: Array<() => void> = [];
     try {
       releases.push(await sessionSlots.acquire(signal));
@@ -196,6 +206,7 @@ export class SessionTranscriber {
         retryable: engineError.retryable,
       });
     } finally {
+      this.#calls.delete(call);
       releases.reverse().forEach((release) => release());
     }
     this.#publishReady();
@@ -296,7 +307,8 @@ export class SessionTranscriber {
   async #runPartial(utterance: Utterance, call: PartialCall): Promise<void> {
     const { engine } = this.options;
     const { segmentId, startMs, endMs, speechMs } = utterance;
-    const signal = AbortSignal.any([this.#abort.signal, call.abort.signal]);
+    // Its own controller: `submit` (the final is on its way) and `close` abort it.
+    const signal = call.abort.signal;
     let answer: EngineAnswer;
     try {
       answer = await this.#transcribe(utterance, 'partial', signal);
