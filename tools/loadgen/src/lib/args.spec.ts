@@ -18,6 +18,9 @@ describe(parseArgs.name, () => {
         '1.5',
         '--json',
         'out.json',
+        '--candidates',
+        'mdns-only',
+        '--gather-before-offer',
       ],
       '/tmp',
     );
@@ -29,6 +32,8 @@ describe(parseArgs.name, () => {
       clip: '/tmp/a.wav',
       durationS: 1.5,
       json: '/tmp/out.json',
+      candidateShape: 'mdns-only',
+      gatherBeforeOffer: true,
     });
   });
 
@@ -43,5 +48,8 @@ describe(parseArgs.name, () => {
     );
     expect(() => parseArgs(['--url', 'http://127.0.0.1:1', '--bogus'])).toThrow(/--bogus/);
     expect(() => parseArgs([])).toThrow(/--url is required/);
+    expect(() => parseArgs(['--url', 'http://127.0.0.1:1', '--candidates', 'ipv9'])).toThrow(
+      /--candidates must be one of as-is, empty-mid, mdns-only, not "ipv9"/,
+    );
   });
 });

@@ -1,6 +1,9 @@
 import { resolve } from 'node:path';
 import { assertLoopbackUrl } from './loopback';
+import type { CandidateShape } from '@whisperstream/webrtc-client';
 import type { LoadOptions } from './types';
+
+const CANDIDATE_SHAPES: CandidateShape[] = ['as-is', 'empty-mid', 'mdns-only'];
 
 export interface CliOptions extends LoadOptions {
   clip: string;
@@ -18,6 +21,9 @@ export const USAGE = `Usage: loadgen --url http://127.0.0.1:PORT [options]
   --clip FILE        PCM16 WAV streamed as Opus in real time, looped (default fixtures/audio/librivox-0870.wav)
   --duration S       seconds each session streams (default 10)
   --connect-timeout MS   ICE + DTLS deadline per session (default 20000)
+  --candidates SHAPE trickle candidates as other stacks do: as-is (default), empty-mid
+                     (pion: "sdpMid": ""), mdns-only (Firefox without a stored permission)
+  --gather-before-offer  send every candidate and end-of-candidates before the offer
   --json FILE        write every session's outcome and the summary there
   --quiet            no progress on stderr
 `;
@@ -58,6 +64,16 @@ export function parseArgs(argv: readonly string[], cwd = process.cwd()): CliOpti
       out.json = resolve(cwd, value());
     } else if (flag === '--quiet') {
       out.quiet = true;
+    } else if (flag === '--gather-before-offer') {
+      out.gatherBeforeOffer = true;
+    } else if (flag === '--candidates') {
+      const shape = value();
+      if (!CANDIDATE_SHAPES.includes(shape as CandidateShape)) {
+        throw new Error(
+          `--candidates must be one of ${CANDIDATE_SHAPES.join(', ')}, not "${shape}"`,
+        );
+      }
+      out.candidateShape = shape as CandidateShape;
     } else if (flag in NUMBER_FLAGS) {
       const raw = value();
       const n = flag === '--ramp' && /^inf(inity)?$/i.test(raw) ? Infinity : Number(raw);

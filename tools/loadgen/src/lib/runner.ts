@@ -41,6 +41,8 @@ export async function runShare(run: ShareRunOptions): Promise<SessionOutcome[]> 
         connectTimeoutMs: options.connectTimeoutMs ?? 20_000,
         endTimeoutMs: options.endTimeoutMs ?? 20_000,
         language: options.language ?? 'en',
+        candidateShape: options.candidateShape,
+        gatherBeforeOffer: options.gatherBeforeOffer,
         api,
         onProgress: run.onProgress,
       });

@@ -1,6 +1,12 @@
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ApiClient, FRAME_MS, StreamerError, WebRtcStreamer } from '@whisperstream/webrtc-client';
+import {
+  ApiClient,
+  FRAME_MS,
+  StreamerError,
+  WebRtcStreamer,
+  type CandidateShape,
+} from '@whisperstream/webrtc-client';
 import { EventTap, type TimedEvent } from './event-tap';
 import { newOutcome, type FailureStage, type ProgressEvent, type SessionOutcome } from './types';
 
@@ -15,6 +21,8 @@ export interface SessionRunOptions {
   connectTimeoutMs: number;
   endTimeoutMs: number;
   language?: string;
+  candidateShape?: CandidateShape;
+  gatherBeforeOffer?: boolean;
   api?: ApiClient;
   onProgress?: (event: ProgressEvent) => void;
 }
@@ -80,6 +88,8 @@ export async function runSession(options: SessionRunOptions): Promise<SessionOut
       startMark: t0,
       api,
       connectTimeoutMs: options.connectTimeoutMs,
+      candidateShape: options.candidateShape,
+      gatherBeforeOffer: options.gatherBeforeOffer,
     });
     try {
       await streamer.connect();

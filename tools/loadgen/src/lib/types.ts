@@ -1,4 +1,4 @@
-import type { StreamerTimings } from '@whisperstream/webrtc-client';
+import type { CandidateShape, StreamerTimings } from '@whisperstream/webrtc-client';
 /** What a load run does; shared by the CLI, the in-process runner and the workers. */
 export interface LoadOptions {
   /** The server's base URL (loopback only). */
@@ -17,6 +17,10 @@ export interface LoadOptions {
   endTimeoutMs?: number;
   /** `language` of the created sessions (default `en`). */
   language?: string;
+  /** How the clients trickle their candidates, as other WebRTC stacks do (default `as-is`). */
+  candidateShape?: CandidateShape;
+  /** Gather, and send every candidate and end-of-candidates, before posting the offer. */
+  gatherBeforeOffer?: boolean;
 }
 
 /** A set-up or session failure, by the step at which it happened. */
