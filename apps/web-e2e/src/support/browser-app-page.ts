@@ -46,6 +46,8 @@ export interface SessionRecord {
   states: Array<{ afterMs: number; state: string }>;
   /** The fake microphone's own failures. */
   micErrors: string[];
+  /** How long the page's getUserMedia took (null: not asked for). */
+  micOpenMs: number | null;
 }
 
 export interface SessionOptions {
@@ -240,6 +242,7 @@ export class BrowserAppPage {
       watch.finalLines = [];
       watch.peers = [];
       watch.errors = [];
+      watch.micOpenMs = [];
     }, WATCH_KEY);
     await this.page.click('[data-testid="start-button"]');
     const reached = await this.waitForStateOrBanner('live', timeout);
@@ -274,7 +277,14 @@ export class BrowserAppPage {
       peer,
       states: watch.states.map((s) => ({ afterMs: since(s.at) ?? 0, state: s.state })),
       micErrors: watch.errors,
+      micOpenMs: watch.micOpenMs.at(-1) ?? null,
     };
+  }
+
+  /** Loads the page again (a fresh app, the preload again), after a session that hung. */
+  async reload(): Promise<void> {
+    await this.page.reload();
+    await this.waitForState('idle');
   }
 
   async screenshot(name: string): Promise<string> {

@@ -60,6 +60,8 @@ export interface PeerReport {
 /** What the preload keeps in the page, as `globalThis.__whisperstreamE2e`. */
 export interface PageWatch {
   getUserMediaCalls: number;
+  /** How long each getUserMedia took (the first starts the fake microphone's AudioContext). */
+  micOpenMs: number[];
   /** Clicks on Start. */
   startClicks: number[];
   /** `data-state` of the state label, each change. */
@@ -87,6 +89,7 @@ interface PageStream {
 }
 interface PageAudioNode {
   connect(destination: PageAudioNode): void;
+  disconnect(): void;
 }
 interface PageAudioContext {
   state: string;
@@ -154,6 +157,7 @@ export function fakeMicPreload(
   const now = () => performance.now();
   const watch: PageWatch = {
     getUserMediaCalls: 0,
+    micOpenMs: [],
     startClicks: [],
     states: [],
     sessionRequests: [],
@@ -171,6 +175,36 @@ export function fakeMicPreload(
   }
   /** Plays the clip into a stream once; by the stream's track. */
   const players = new Map<PageTrack, () => void>();
+  /**
+   * One AudioContext for the page's life, with the clip decoded in it: the first one a
+   * Firefox page starts takes about 1.7 s here (its PulseAudio stream), and a context for each
+   * session paid that again every time, which no real microphone costs.
+   */
+  let opening: Promise<{ context: PageAudioContext; clip: unknown }> | null = null;
+  const audio = () => {
+    opening ??= (async () => {
+      const context = new page.AudioContext();
+      let clip: unknown;
+      try {
+        clip = await context.decodeAudioData(wavBytes.slice().buffer);
+      } catch (error) {
+        watch.errors.push(`decodeAudioData: ${String(error)}`);
+        throw new page.DOMException('the fake microphone cannot play its clip', 'NotReadableError');
+      }
+      return { context, clip };
+    })();
+    return opening.then(async (opened) => {
+      if (opened.context.state !== 'running') {
+        await opened.context.resume().catch((error: unknown) => {
+          watch.errors.push(`AudioContext.resume: ${String(error)}`);
+        });
+      }
+      if (opened.context.state !== 'running') {
+        watch.errors.push(`AudioContext is ${opened.context.state}, not running`);
+      }
+      return opened;
+    });
+  };
 
   const media = page.navigator.mediaDevices;
   if (media) {
@@ -205,41 +239,28 @@ export function fakeMicPreload(
       if (exact !== undefined && exact !== deviceId) {
         throw new page.DOMException(`no microphone ${String(exact)}`, 'OverconstrainedError');
       }
-      const context = new page.AudioContext();
-      let clip: unknown;
-      try {
-        clip = await context.decodeAudioData(wavBytes.slice().buffer);
-      } catch (error) {
-        watch.errors.push(`decodeAudioData: ${String(error)}`);
-        throw new page.DOMException('the fake microphone cannot play its clip', 'NotReadableError');
-      }
+      const openedAt = now();
+      const { context, clip } = await audio();
       const destination = context.createMediaStreamDestination();
       destination.channelCount = 1;
       const stream = destination.stream;
       const track = stream.getAudioTracks()[0];
-      let played = false;
+      let source: ReturnType<PageAudioContext['createBufferSource']> | null = null;
       players.set(track, () => {
-        if (played) {
-          return;
+        if (source === null) {
+          source = context.createBufferSource();
+          source.buffer = clip;
+          source.connect(destination);
+          source.start();
         }
-        played = true;
-        const source = context.createBufferSource();
-        source.buffer = clip;
-        source.connect(destination);
-        source.start();
       });
       const stopTrack = track.stop.bind(track);
       track.stop = () => {
         stopTrack();
         players.delete(track);
-        void context.close().catch(() => undefined);
+        source?.disconnect();
       };
-      await context.resume().catch((error: unknown) => {
-        watch.errors.push(`AudioContext.resume: ${String(error)}`);
-      });
-      if (context.state !== 'running') {
-        watch.errors.push(`AudioContext is ${context.state}, not running`);
-      }
+      watch.micOpenMs.push(Math.round(now() - openedAt));
       return stream;
     };
   }
