@@ -3,7 +3,7 @@ import { AudioPipeline, RtpLike } from './audio-pipeline';
 import { FixedSegmenter, Utterance } from './segmenter';
 
 /** `frames` 20 ms Opus packets of a tone, as RTP with payload type 111. */
-function rtpStream(frames: number): RtpLike[] {
+function rtpStream(frames: number, firstSeq = 1000, firstTs = 5000): RtpLike[] {
   const encoder = new OpusEncoder(16000, 1);
   return Array.from({ length: frames }, (_, i) => {
     const pcm = Int16Array.from({ length: 320 }, (_, j) =>
@@ -11,8 +11,8 @@ function rtpStream(frames: number): RtpLike[] {
     );
     return {
       header: {
-        sequenceNumber: (1000 + i) & 0xffff,
-        timestamp: (5000 + i * 960) >>> 0,
+        sequenceNumber: (firstSeq + i) & 0xffff,
+        timestamp: (firstTs + i * 960) >>> 0,
         payloadType: 111,
       },
       payload: encoder.encode(Buffer.from(pcm.buffer)),
@@ -68,6 +68,31 @@ describe(AudioPipeline.name, () => {
       audioMs: 2000,
     });
     expect(utterances.map((u) => u.endMs)).toEqual([1000, 2000]);
+  });
+
+  it('keeps the audio flowing when the sender restarts its sequence 1,000 back', async () => {
+    const { utterances, sink } = collect();
+    const sut = new AudioPipeline(111, new OpusEncoder(16000, 1), new FixedSegmenter(1000), sink);
+    rtpStream(100, 5000, 900_000).forEach((p) => sut.push(p)); // 2 s
+    // Same SSRC, sequence and clock 1,000 packets back, as a sender that started again.
+    rtpStream(100, 4000, 900_000 - 1000 * 960).forEach((p) => sut.push(p)); // 2 s more
+    await sut.end();
+    expect(utterances.map((u) => [u.startMs, u.endMs])).toEqual([
+      [0, 1000],
+      [1000, 2000],
+      [2000, 3000],
+      [3000, 4000],
+    ]);
+    expect(sut.stats).toMatchObject({
+      received: 200,
+      decoded: 200,
+      late: 0,
+      lost: 0,
+      resyncs: 1,
+      timestampJumps: 1,
+      concealedMs: 0,
+      audioMs: 4000,
+    });
   });
 
   it('ignores packets of another payload type', async () => {

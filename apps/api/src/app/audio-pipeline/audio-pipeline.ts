@@ -20,9 +20,13 @@ export interface PipelineStats {
   late: number;
   duplicates: number;
   reordered: number;
+  /** The sender's sequence numbers jumped (it restarted) and the pipeline followed. */
+  resyncs: number;
   decoded: number;
   decodeErrors: number;
   concealedMs: number;
+  /** The sender's RTP clock jumped; the audio went on where it was. */
+  timestampJumps: number;
   audioMs: number;
 }
 

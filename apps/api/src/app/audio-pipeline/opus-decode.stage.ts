@@ -7,8 +7,10 @@ export const SAMPLES_PER_MS = SAMPLE_RATE / 1000;
 const RTP_CLOCK = 48_000;
 const RTP_TICKS_PER_SAMPLE = RTP_CLOCK / SAMPLE_RATE;
 /** A gap longer than this in RTP time is treated as a timestamp jump, not silence to fill. */
-const MAX_CONCEALED_MS = 5_000;
+export const MAX_CONCEALED_MS = 5_000;
 const FRAME_MS = 20;
+/** The longest Opus packet; a timestamp further back than this is a jump, not jitter. */
+const MAX_PACKET_MS = 120;
 
 export interface OpusDecoder {
   /** Decodes one Opus packet to 16 kHz mono signed 16-bit little-endian PCM. */
@@ -20,17 +22,24 @@ export interface DecodeStats {
   decodeErrors: number;
   /** Audio made up (silence) where packets were lost or sent nothing (DTX). */
   concealedMs: number;
+  /**
+   * Times the RTP clock jumped (backwards, or further ahead than MAX_CONCEALED_MS), as when a
+   * sender restarts: the audio goes on from where it was, and the time line from there.
+   */
+  timestampJumps: number;
 }
 
 /**
  * Decodes Opus packets (already in order) into PCM and keeps the time line right: each
  * packet lands at the place its RTP timestamp says, and any hole before it (lost packets,
  * discontinuous transmission) is filled with silence. Times are in 16 kHz samples from the
- * first packet.
+ * first packet. The RTP clock is read against an anchor (a timestamp and the place it was
+ * put); where it jumps, the packet goes on where the audio was and becomes the new anchor, so
+ * audio keeps flowing and later gaps are measured on the new clock.
  */
 export class OpusDecodeStage {
-  readonly stats: DecodeStats = { decoded: 0, decodeErrors: 0, concealedMs: 0 };
-  #firstTimestamp: number | undefined;
+  readonly stats: DecodeStats = { decoded: 0, decodeErrors: 0, concealedMs: 0, timestampJumps: 0 };
+  #anchor: { timestamp: number; position: number } | undefined;
   /** Samples emitted so far: the position of the next sample on the session's time line. */
   #position = 0;
 
@@ -41,15 +50,20 @@ export class OpusDecodeStage {
   }
 
   push(packet: RtpAudioPacket): Int16Array[] {
-    this.#firstTimestamp ??= packet.timestamp;
     const out: Int16Array[] = [];
-    const ticks = (packet.timestamp - this.#firstTimestamp) >>> 0;
-    const expected = Math.floor(ticks / RTP_TICKS_PER_SAMPLE);
-    const gap = expected - this.#position;
+    const anchor = (this.#anchor ??= { timestamp: packet.timestamp, position: this.#position });
+    // Signed 32-bit distance: wraps forwards, and a step back stays a step back.
+    const ticks = (packet.timestamp - anchor.timestamp) | 0;
+    const gap = anchor.position + Math.floor(ticks / RTP_TICKS_PER_SAMPLE) - this.#position;
     if (gap > 0 && gap <= MAX_CONCEALED_MS * SAMPLES_PER_MS) {
       out.push(new Int16Array(gap));
       this.#position += gap;
       this.stats.concealedMs += gap / SAMPLES_PER_MS;
+    } else if (gap !== 0) {
+      // A jump, or a packet a little early on the clock (a concealed frame was longer than the
+      // packet it stood for): it goes on where the audio is.
+      if (gap > 0 || gap < -MAX_PACKET_MS * SAMPLES_PER_MS) this.stats.timestampJumps++;
+      this.#anchor = { timestamp: packet.timestamp, position: this.#position };
     }
     let pcm: Int16Array;
     try {

@@ -11,23 +11,26 @@ const stats = (over: Partial<PipelineStats>): PipelineStats => ({
   late: 0,
   duplicates: 0,
   reordered: 0,
+  resyncs: 0,
   decoded: 0,
   decodeErrors: 0,
   concealedMs: 0,
+  timestampJumps: 0,
   audioMs: 0,
   ...over,
 });
 
 describe(PipelineTotals.name, () => {
-  it('adds up received, lost, late and decode errors over ended pipelines', () => {
+  it('adds up received, lost, late, resyncs and decode errors over ended pipelines', () => {
     const sut = new PipelineTotals();
-    sut.record(stats({ received: 10, lost: 1, late: 2, decodeErrors: 3 }));
-    sut.record(stats({ received: 5, lost: 0, late: 1, decodeErrors: 0 }));
+    sut.record(stats({ received: 10, lost: 1, late: 2, resyncs: 1, decodeErrors: 3 }));
+    sut.record(stats({ received: 5, lost: 0, late: 1, resyncs: 0, decodeErrors: 0 }));
     expect(sut.snapshot()).toEqual({
       pipelinesEnded: 2,
       rtpReceived: 15,
       rtpLost: 1,
       rtpLate: 3,
+      rtpResyncs: 1,
       decodeErrors: 3,
     });
   });
@@ -54,6 +57,7 @@ describe(PipelineTotals.name, () => {
       rtpReceived: 3,
       rtpLost: 1,
       rtpLate: 0,
+      rtpResyncs: 0,
       decodeErrors: 0,
     });
   });

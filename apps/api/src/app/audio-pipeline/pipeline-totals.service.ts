@@ -7,6 +7,8 @@ export interface PipelineTotalsSnapshot {
   rtpReceived: number;
   rtpLost: number;
   rtpLate: number;
+  /** Streams whose sequence numbers jumped (a sender restart) and were followed. */
+  rtpResyncs: number;
   decodeErrors: number;
 }
 
@@ -18,6 +20,7 @@ export class PipelineTotals {
     rtpReceived: 0,
     rtpLost: 0,
     rtpLate: 0,
+    rtpResyncs: 0,
     decodeErrors: 0,
   };
 
@@ -26,6 +29,7 @@ export class PipelineTotals {
     this.#totals.rtpReceived += stats.received;
     this.#totals.rtpLost += stats.lost;
     this.#totals.rtpLate += stats.late;
+    this.#totals.rtpResyncs += stats.resyncs;
     this.#totals.decodeErrors += stats.decodeErrors;
   }
 

@@ -19,7 +19,14 @@ export interface Metrics {
   activeResources: Record<string, number>;
   sessions: { open: number };
   /** Over every session whose audio pipeline has ended. */
-  rtp: { received: number; lost: number; late: number; decodeErrors: number; pipelines: number };
+  rtp: {
+    received: number;
+    lost: number;
+    late: number;
+    resyncs: number;
+    decodeErrors: number;
+    pipelines: number;
+  };
   /** Engine requests (finals, partials), the hallucination guard, latency histograms per engine. */
   transcription: ReturnType<TranscriptionService['metricsSnapshot']>;
 }
@@ -57,6 +64,7 @@ export class MetricsService implements OnModuleInit, OnModuleDestroy {
         received: rtp.rtpReceived,
         lost: rtp.rtpLost,
         late: rtp.rtpLate,
+        resyncs: rtp.rtpResyncs,
         decodeErrors: rtp.decodeErrors,
         pipelines: rtp.pipelinesEnded,
       },

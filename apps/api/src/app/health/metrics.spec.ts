@@ -45,16 +45,25 @@ describe(MetricsService.name, () => {
       late: 1,
       duplicates: 0,
       reordered: 0,
+      resyncs: 1,
       decoded: 97,
       decodeErrors: 4,
       concealedMs: 0,
+      timestampJumps: 1,
       audioMs: 2000,
     });
     const timer = setTimeout(() => undefined, 60_000);
     const m = sut.snapshot();
     clearTimeout(timer);
     expect(m.sessions).toEqual({ open: 3 });
-    expect(m.rtp).toEqual({ received: 100, lost: 2, late: 1, decodeErrors: 4, pipelines: 1 });
+    expect(m.rtp).toEqual({
+      received: 100,
+      lost: 2,
+      late: 1,
+      resyncs: 1,
+      decodeErrors: 4,
+      pipelines: 1,
+    });
     expect(m.memory.heapUsed).toBeGreaterThan(0);
     expect(m.activeResources.Timeout).toBeGreaterThanOrEqual(1);
   });
