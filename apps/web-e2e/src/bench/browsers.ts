@@ -51,6 +51,8 @@ interface BrowserResult {
   runs: Array<{
     live: boolean;
     banner: string | null;
+    /** The banner's words: the server's reason, for a session that failed. */
+    bannerText?: string;
     createToConnectedMs: number | null;
     clickToLiveMs: number | null;
   }>;
@@ -145,6 +147,7 @@ async function benchBrowser(
         runs: records.map((r) => ({
           live: r.live,
           banner: r.banner?.code ?? null,
+          ...(r.banner && !r.live ? { bannerText: r.banner.text } : {}),
           createToConnectedMs: r.createToConnectedMs,
           clickToLiveMs: r.clickToLiveMs,
         })),
