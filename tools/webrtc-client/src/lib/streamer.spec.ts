@@ -4,7 +4,7 @@ import { ApiClient } from './api-client';
 import { encodeOpusFrames } from './opus';
 import { openRawSocket, signalingUrl } from './raw-ws';
 import { sendOrder, StreamerError, WebRtcStreamer } from './streamer';
-import { MiniServer, type MiniSession } from './testing/mini-server';
+import { MiniServer, type MiniSession, type ReceivedPacket } from './testing/mini-server';
 
 jest.setTimeout(20_000);
 
@@ -24,6 +24,11 @@ async function waitUntil(check: () => boolean, timeoutMs: number, what: string):
     }
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
+}
+
+async function waitForPacket(session: MiniSession, index: number): Promise<ReceivedPacket> {
+  await waitUntil(() => session.packets.length > index, 3000, `packet ${index} at the answerer`);
+  return session.packets[index];
 }
 
 describe('sendOrder', () => {
@@ -148,6 +153,63 @@ describe('WebRtcStreamer against a minimal werift answerer', () => {
     await streamer.close(); // idempotent
     expect(streamer.socket?.isOpen).toBe(false);
     await expect(streamer.stream(frames)).rejects.toThrow(/needs a connected peer/);
+  });
+
+  it('writes raw RTP with exactly the header fields given, and the stream continues around it', async () => {
+    const { streamer, session } = await connected('before-offer');
+    await expect(streamer.writeRawRtp({}, frames[0])).resolves.toBeGreaterThan(12);
+    const first = await waitForPacket(session, 0);
+    const sent = await streamer.writeRawRtp(
+      {
+        sequenceNumber: (first.sequenceNumber + 1000) & 0xffff,
+        timestamp: 12345,
+        marker: true,
+        csrc: [7, 8],
+        padding: true,
+      },
+      Buffer.from([1, 2, 3, 3]),
+    );
+    expect(sent).toBeGreaterThan(12);
+    const raw = await waitForPacket(session, 1);
+    expect(raw).toMatchObject({
+      sequenceNumber: (first.sequenceNumber + 1000) & 0xffff,
+      timestamp: 12345,
+      marker: true,
+      ssrc: first.ssrc,
+      csrc: [7, 8],
+      padding: true,
+      payloadType: 96,
+    });
+    // Only the first packet took a slot of the stream: stream() goes on right after it.
+    await streamer.stream(frames.slice(0, 1), { realtime: false });
+    const next = await waitForPacket(session, 2);
+    expect(next.sequenceNumber).toBe((first.sequenceNumber + 1) & 0xffff);
+    // ... and its clock after the raw packet's slot (plus the frames the pause took).
+    const step = (next.timestamp - first.timestamp + 2 ** 32) % 2 ** 32;
+    expect(step % 960).toBe(0);
+    expect(step).toBeGreaterThanOrEqual(960);
+    expect(next.marker).toBe(true);
+    // A raw packet without a sequence number takes the stream's next slot again.
+    await streamer.writeRawRtp(
+      { extensions: [{ id: 5, payload: Buffer.from([9, 9]) }] },
+      frames[1],
+    );
+    const after = await waitForPacket(session, 3);
+    expect(after).toMatchObject({
+      sequenceNumber: (first.sequenceNumber + 2) & 0xffff,
+      payloadType: 96,
+      padding: false,
+      csrc: [],
+    });
+  });
+
+  it('writeRawRtp refuses before the peer is connected', async () => {
+    const streamer = new WebRtcStreamer({
+      baseUrl: server.baseUrl,
+      session: { sessionId: 'x', token: 'y' },
+    });
+    streamers.push(streamer);
+    await expect(streamer.writeRawRtp({}, Buffer.alloc(1))).rejects.toThrow(/needs a connected/);
   });
 
   it('reports a refused WebSocket upgrade and a refused offer as StreamerErrors with the status', async () => {

@@ -144,6 +144,29 @@ export interface StreamResult {
   payloadType: number;
 }
 
+/**
+ * Header fields of one packet for {@link WebRtcStreamer.writeRawRtp}; every field left out
+ * continues the stream (see there).
+ */
+export interface RawRtpFields {
+  payloadType?: number;
+  sequenceNumber?: number;
+  timestamp?: number;
+  ssrc?: number;
+  marker?: boolean;
+  /** Contributing sources (at most 15 fit the header's CC field). */
+  csrc?: number[];
+  /** Header extensions (RFC 8285), written in `extensionProfile`'s form. */
+  extensions?: Array<{ id: number; payload: Buffer }>;
+  /** 0xBEDE one-byte (default), 0x1000 two-byte, or any other profile (one opaque block). */
+  extensionProfile?: number;
+  /**
+   * The padding bit. RFC 3550 wants the payload's last byte to be the padding length; it is
+   * sent as given, so a receiver can be tested with a wrong one.
+   */
+  padding?: boolean;
+}
+
 /** A failed step of `connect()`, with the server's answer when there was one. */
 export class StreamerError extends Error {
   constructor(
@@ -339,6 +362,53 @@ export class WebRtcStreamer {
       firstSequenceNumber: baseSeq,
       payloadType,
     };
+  }
+
+  /**
+   * Sends one RTP packet with exactly these header fields and payload, SRTP-protected with the
+   * session's keys but past werift's sender, which would otherwise set its own SSRC, the
+   * negotiated payload type and its offsets: the server decrypts it and sees it as written
+   * (hostile headers, wrong payload types, garbage payloads). Fields left out continue the
+   * stream: the sender's SSRC and the negotiated payload type; without a `sequenceNumber` the
+   * packet takes the stream's next slot (sequence number, and timestamp unless given), which
+   * then advances as after one frame of `stream()`; with one, the stream's counters stay.
+   * Resolves with the bytes sent, 0 when werift could not build the packet (say an extension
+   * that does not fit its profile).
+   */
+  async writeRawRtp(fields: RawRtpFields, payload: Buffer): Promise<number> {
+    const pc = this.pc;
+    const sender = this.transceiver?.sender;
+    const payloadType = this.payloadType;
+    if (!pc || !sender || pc.connectionState !== 'connected' || payloadType === undefined) {
+      throw new Error(
+        `writeRawRtp() needs a connected peer (connection state ${this.connectionState})`,
+      );
+    }
+    const takesSlot = fields.sequenceNumber === undefined;
+    const header = new RtpHeader({
+      payloadType: fields.payloadType ?? payloadType,
+      sequenceNumber: fields.sequenceNumber ?? this.nextSeq,
+      timestamp: fields.timestamp ?? this.nextTs,
+      ssrc: fields.ssrc ?? sender.ssrc,
+      marker: fields.marker ?? false,
+      csrc: fields.csrc ?? [],
+      extensions: fields.extensions ?? [],
+      // werift's type names the two RFC 8285 profiles; another one is written as one block.
+      extensionProfile: (fields.extensionProfile ?? 0xbede) as RtpHeader['extensionProfile'],
+      padding: fields.padding ?? false,
+    });
+    if (takesSlot) {
+      this.nextSeq = (this.nextSeq + 1) & 0xffff;
+      if (fields.timestamp === undefined) {
+        this.nextTs = (this.nextTs + RTP_TIMESTAMP_STEP) >>> 0;
+      }
+      this.lastSendAt = performance.now();
+    }
+    const size = await sender.dtlsTransport.sendRtp(payload, header);
+    if (size > 0) {
+      this.packetsSent++;
+    }
+    return size;
   }
 
   /** Sends `{type:'bye'}`; false when the socket is not open. */

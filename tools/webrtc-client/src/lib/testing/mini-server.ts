@@ -19,6 +19,9 @@ export interface ReceivedPacket {
   sequenceNumber: number;
   timestamp: number;
   marker: boolean;
+  ssrc: number;
+  csrc: number[];
+  padding: boolean;
   payload: Buffer;
 }
 
@@ -155,6 +158,9 @@ export class MiniServer {
           sequenceNumber: rtp.header.sequenceNumber,
           timestamp: rtp.header.timestamp,
           marker: rtp.header.marker,
+          ssrc: rtp.header.ssrc,
+          csrc: [...rtp.header.csrc],
+          padding: rtp.header.padding,
           payload: Buffer.from(rtp.payload),
         });
       });
