@@ -2,6 +2,7 @@ import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { OpusEncoder } from '@discordjs/opus';
 import { AppConfig } from '../config/app-config';
 import { AudioPipeline, PipelineSink } from './audio-pipeline';
+import { AUDIO_BURST_MS, AUDIO_MAX_SPEED } from './audio-rate-limit';
 import { PipelineTotals } from './pipeline-totals.service';
 import { SAMPLE_RATE } from './opus-decode.stage';
 import { FixedSegmenter, Segmenter, SegmenterOutput } from './segmenter';
@@ -31,7 +32,15 @@ export class AudioPipelineService implements OnModuleInit {
     }
   }
 
-  create(payloadType: number, sink: PipelineSink): AudioPipeline {
+  /**
+   * One stream's pipeline, its audio capped at real time plus AUDIO_BURST_MS and AUDIO_MAX_SPEED:
+   * going over it is logged once (warn) and counted. `sessionId` names the session in that log.
+   */
+  create(
+    payloadType: number,
+    sink: PipelineSink,
+    context: { sessionId?: string } = {},
+  ): AudioPipeline {
     // libopus decodes straight to 16 kHz mono; a decoder holds state, so one per stream.
     const decoder = new OpusEncoder(SAMPLE_RATE, 1);
     // A VAD segmenter answers after its model ran, through the pipeline's `deliver`.
@@ -39,6 +48,16 @@ export class AudioPipelineService implements OnModuleInit {
     const segmenter = this.createSegmenter((outputs) => ref.pipeline?.deliver(outputs));
     ref.pipeline = new AudioPipeline(payloadType, decoder, segmenter, sink, {
       onEnd: (stats) => this.totals.record(stats),
+      onRateLimited: () => {
+        this.totals.recordRateLimited();
+        this.#logger.warn({
+          msg: 'audio arrives faster than real time; what is over the cap is dropped',
+          sessionId: context.sessionId,
+          burstMs: AUDIO_BURST_MS,
+          maxSpeed: AUDIO_MAX_SPEED,
+          audioMs: ref.pipeline?.stats.audioMs,
+        });
+      },
     });
     return ref.pipeline;
   }

@@ -1,5 +1,6 @@
 import { OpusEncoder } from '@discordjs/opus';
 import { AudioPipeline, RtpLike } from './audio-pipeline';
+import { AUDIO_BURST_MS, AUDIO_MAX_SPEED } from './audio-rate-limit';
 import { FixedSegmenter, Utterance } from './segmenter';
 
 /** `frames` 20 ms Opus packets of a tone, as RTP with payload type 111. */
@@ -20,6 +21,19 @@ function rtpStream(frames: number, firstSeq = 1000, firstTs = 5000): RtpLike[] {
   });
 }
 
+/** A wall clock that moves 20 ms per packet pushed: a sender in real time. */
+function realTime() {
+  let clock = 1_000_000;
+  return {
+    now: () => clock,
+    send: (sut: AudioPipeline, packets: RtpLike[]) =>
+      packets.forEach((packet) => {
+        clock += 20;
+        sut.push(packet);
+      }),
+  };
+}
+
 function collect() {
   const utterances: Utterance[] = [];
   const starts: number[] = [];
@@ -36,8 +50,11 @@ function collect() {
 describe(AudioPipeline.name, () => {
   it('turns an RTP stream into fixed utterances with the right times, flushing the tail', async () => {
     const { utterances, sink } = collect();
-    const sut = new AudioPipeline(111, new OpusEncoder(16000, 1), new FixedSegmenter(1000), sink);
-    rtpStream(130).forEach((p) => sut.push(p)); // 2.6 s
+    const { now, send } = realTime();
+    const sut = new AudioPipeline(111, new OpusEncoder(16000, 1), new FixedSegmenter(1000), sink, {
+      now,
+    });
+    send(sut, rtpStream(130)); // 2.6 s
     expect(utterances.map((u) => [u.startMs, u.endMs])).toEqual([
       [0, 1000],
       [1000, 2000],
@@ -72,10 +89,13 @@ describe(AudioPipeline.name, () => {
 
   it('keeps the audio flowing when the sender restarts its sequence 1,000 back', async () => {
     const { utterances, sink } = collect();
-    const sut = new AudioPipeline(111, new OpusEncoder(16000, 1), new FixedSegmenter(1000), sink);
-    rtpStream(100, 5000, 900_000).forEach((p) => sut.push(p)); // 2 s
+    const { now, send } = realTime();
+    const sut = new AudioPipeline(111, new OpusEncoder(16000, 1), new FixedSegmenter(1000), sink, {
+      now,
+    });
+    send(sut, rtpStream(100, 5000, 900_000)); // 2 s
     // Same SSRC, sequence and clock 1,000 packets back, as a sender that started again.
-    rtpStream(100, 4000, 900_000 - 1000 * 960).forEach((p) => sut.push(p)); // 2 s more
+    send(sut, rtpStream(100, 4000, 900_000 - 1000 * 960)); // 2 s more
     await sut.end();
     expect(utterances.map((u) => [u.startMs, u.endMs])).toEqual([
       [0, 1000],
@@ -93,6 +113,66 @@ describe(AudioPipeline.name, () => {
       concealedMs: 0,
       audioMs: 4000,
     });
+  });
+
+  it('drops audio sent 40 times faster than real time before decoding it, and says so once', async () => {
+    const { utterances, sink } = collect();
+    let clock = 1_000_000;
+    const real = new OpusEncoder(16000, 1);
+    let decodes = 0;
+    const decoder = { decode: (payload: Buffer) => (decodes++, real.decode(payload)) };
+    const onRateLimited = jest.fn();
+    const sut = new AudioPipeline(111, decoder, new FixedSegmenter(1000), sink, {
+      now: () => clock,
+      onRateLimited,
+    });
+    const packets = rtpStream(4100);
+    // 2,000 packets a second for 2 s: 80 s of audio.
+    for (const packet of packets.slice(0, 4000)) {
+      clock += 0.5;
+      sut.push(packet);
+    }
+    const allowedMs = AUDIO_BURST_MS + 2000 * AUDIO_MAX_SPEED;
+    const flooded = sut.stats;
+    expect(flooded.decoded * 20).toBeLessThanOrEqual(allowedMs);
+    expect(flooded.decoded * 20).toBeGreaterThan(allowedMs - 100);
+    expect(decodes).toBe(flooded.decoded);
+    expect(flooded.rateLimited + flooded.decoded).toBe(4000);
+    expect(flooded.audioMs).toBeLessThanOrEqual(allowedMs + 20);
+    expect(onRateLimited).toHaveBeenCalledTimes(1);
+    // Back to real time: all of it is taken again.
+    for (const packet of packets.slice(4000)) {
+      clock += 20;
+      sut.push(packet);
+    }
+    await sut.end();
+    expect(sut.stats.rateLimited).toBe(flooded.rateLimited);
+    expect(sut.stats.decoded).toBe(flooded.decoded + 100);
+    expect(onRateLimited).toHaveBeenCalledTimes(1);
+    expect(utterances.reduce((ms, u) => ms + u.endMs - u.startMs, 0)).toBe(sut.stats.audioMs);
+  });
+
+  it('does not let a sender’s RTP clock run the time line ahead of real time with silence', async () => {
+    const { sink } = collect();
+    let clock = 1_000_000;
+    const sut = new AudioPipeline(111, new OpusEncoder(16000, 1), new FixedSegmenter(1000), sink, {
+      now: () => clock,
+    });
+    // One packet every 20 ms, each claiming 4 s later on the RTP clock (under the 5 s jump).
+    const packets = rtpStream(250).map((p, i) => ({
+      ...p,
+      header: { ...p.header, timestamp: (5000 + i * 48_000 * 4) >>> 0 },
+    }));
+    for (const packet of packets) {
+      clock += 20;
+      sut.push(packet);
+    }
+    const elapsedMs = 250 * 20;
+    expect(sut.stats.rateLimited).toBe(0);
+    expect(sut.stats.audioMs).toBeLessThanOrEqual(
+      elapsedMs * AUDIO_MAX_SPEED + AUDIO_BURST_MS + 20,
+    );
+    await sut.end();
   });
 
   it('ignores packets of another payload type', async () => {

@@ -1,4 +1,6 @@
+import { AudioRateLimit, type AudioRateLimitOptions } from './audio-rate-limit';
 import { OpusDecodeStage, OpusDecoder, SAMPLES_PER_MS } from './opus-decode.stage';
+import { opusPacketDurationMs } from './opus-packet';
 import { RtpReorderBuffer } from './rtp-reorder';
 import type { Segmenter, Utterance } from './segmenter';
 
@@ -27,6 +29,8 @@ export interface PipelineStats {
   concealedMs: number;
   /** The sender's RTP clock jumped; the audio went on where it was. */
   timestampJumps: number;
+  /** Packets dropped before decoding: the session sent audio faster than real time allows. */
+  rateLimited: number;
   audioMs: number;
 }
 
@@ -35,19 +39,32 @@ export interface PipelineOptions {
   reorderWindow?: number;
   /** Called once, with the final stats, when the pipeline ends. */
   onEnd?: (stats: PipelineStats) => void;
+  /**
+   * The cap on the session's audio: real time plus an allowance (AUDIO_BURST_MS,
+   * AUDIO_MAX_SPEED by default); `false` for none.
+   */
+  rateLimit?: AudioRateLimitOptions | false;
+  /** Called once, at the first packet dropped for the cap. */
+  onRateLimited?: () => void;
   /** The wall clock (default `Date.now`). */
   now?: () => number;
 }
 
+/** What a packet whose duration cannot be read is counted as (it conceals this much). */
+const DEFAULT_PACKET_MS = 20;
+
 /**
- * RTP -> reorder (small window) -> Opus decode with loss concealment (16 kHz mono)
+ * RTP -> reorder (small window) -> rate cap -> Opus decode with loss concealment (16 kHz mono)
  * -> segmenter -> utterances. Each stage is a pure core; this class only chains them.
  */
 export class AudioPipeline {
   readonly #reorder: RtpReorderBuffer;
+  readonly #rateLimit: AudioRateLimit | undefined;
   readonly #decode: OpusDecodeStage;
   readonly #onEnd: PipelineOptions['onEnd'];
+  readonly #onRateLimited: PipelineOptions['onRateLimited'];
   #ignored = 0;
+  #rateLimited = 0;
   #ended = false;
   #ending?: Promise<void>;
   readonly #now: () => number;
@@ -61,7 +78,10 @@ export class AudioPipeline {
     options: PipelineOptions = {},
   ) {
     this.#reorder = new RtpReorderBuffer(options.reorderWindow ?? 5);
+    this.#rateLimit =
+      options.rateLimit === false ? undefined : new AudioRateLimit(options.rateLimit);
     this.#onEnd = options.onEnd;
+    this.#onRateLimited = options.onRateLimited;
     this.#decode = new OpusDecodeStage(decoder);
     this.#now = options.now ?? Date.now;
     this.#lastPushAt = this.#now();
@@ -73,13 +93,13 @@ export class AudioPipeline {
       this.#ignored++;
       return;
     }
-    this.#lastPushAt = this.#now();
+    const now = (this.#lastPushAt = this.#now());
     const packet = {
       sequenceNumber: rtp.header.sequenceNumber,
       timestamp: rtp.header.timestamp,
       payload: rtp.payload,
     };
-    for (const ordered of this.#reorder.push(packet)) this.#decodeAndSegment(ordered);
+    for (const ordered of this.#reorder.push(packet)) this.#decodeAndSegment(ordered, now);
   }
 
   /**
@@ -92,7 +112,8 @@ export class AudioPipeline {
   }
 
   async #end(): Promise<void> {
-    for (const ordered of this.#reorder.flush()) this.#decodeAndSegment(ordered);
+    const now = this.#now();
+    for (const ordered of this.#reorder.flush()) this.#decodeAndSegment(ordered, now);
     this.#ended = true;
     this.deliver(this.segmenter.flush());
     await this.segmenter.idle?.();
@@ -118,12 +139,25 @@ export class AudioPipeline {
       ...this.#reorder.stats,
       ignored: this.#ignored,
       ...this.#decode.stats,
+      rateLimited: this.#rateLimited,
       audioMs: this.#decode.positionSamples / SAMPLES_PER_MS,
     };
   }
 
-  #decodeAndSegment(packet: Parameters<OpusDecodeStage['push']>[0]): void {
-    for (const pcm of this.#decode.push(packet)) this.deliver(this.segmenter.push(pcm));
+  /** Past the cap, a packet is dropped before it costs a decode; else decoded and segmented. */
+  #decodeAndSegment(packet: Parameters<OpusDecodeStage['push']>[0], now: number): void {
+    let maxPositionSamples = Infinity;
+    if (this.#rateLimit) {
+      const durationMs = opusPacketDurationMs(packet.payload) ?? DEFAULT_PACKET_MS;
+      if (!this.#rateLimit.admit(durationMs, now)) {
+        if (this.#rateLimited++ === 0) this.#onRateLimited?.();
+        return;
+      }
+      maxPositionSamples = this.#rateLimit.timelineLimitMs(now) * SAMPLES_PER_MS;
+    }
+    for (const pcm of this.#decode.push(packet, maxPositionSamples)) {
+      this.deliver(this.segmenter.push(pcm));
+    }
   }
 
   /** Hands segmenter outputs to the sink; a segmenter that answers later calls this itself. */

@@ -49,16 +49,25 @@ export class OpusDecodeStage {
     return this.#position;
   }
 
-  push(packet: RtpAudioPacket): Int16Array[] {
+  /**
+   * Decodes one packet; `maxPositionSamples` bounds the silence filled in before it (a sender's
+   * clock may not run the time line ahead of real time: see AudioRateLimit).
+   */
+  push(packet: RtpAudioPacket, maxPositionSamples = Infinity): Int16Array[] {
     const out: Int16Array[] = [];
     const anchor = (this.#anchor ??= { timestamp: packet.timestamp, position: this.#position });
     // Signed 32-bit distance: wraps forwards, and a step back stays a step back.
     const ticks = (packet.timestamp - anchor.timestamp) | 0;
     const gap = anchor.position + Math.floor(ticks / RTP_TICKS_PER_SAMPLE) - this.#position;
     if (gap > 0 && gap <= MAX_CONCEALED_MS * SAMPLES_PER_MS) {
-      out.push(new Int16Array(gap));
-      this.#position += gap;
-      this.stats.concealedMs += gap / SAMPLES_PER_MS;
+      const fill = Math.min(gap, Math.max(0, Math.floor(maxPositionSamples - this.#position)));
+      if (fill > 0) {
+        out.push(new Int16Array(fill));
+        this.#position += fill;
+        this.stats.concealedMs += fill / SAMPLES_PER_MS;
+      }
+      // What is not filled: the clock ran ahead of real time; the packet goes on from here.
+      if (fill < gap) this.#anchor = { timestamp: packet.timestamp, position: this.#position };
     } else if (gap !== 0) {
       // A jump, or a packet a little early on the clock (a concealed frame was longer than the
       // packet it stood for): it goes on where the audio is.

@@ -9,10 +9,17 @@ export interface PipelineTotalsSnapshot {
   rtpLate: number;
   /** Streams whose sequence numbers jumped (a sender restart) and were followed. */
   rtpResyncs: number;
+  /** Packets dropped for arriving faster than real time allows. */
+  rtpRateLimited: number;
   decodeErrors: number;
+  /** Sessions that sent audio faster than real time allows, counted when it began (live ones too). */
+  sessionsRateLimited: number;
 }
 
-/** Adds up each pipeline's stats when it ends (AudioPipelineService wires it in). */
+/**
+ * Adds up each pipeline's stats when it ends, and counts sessions over the audio cap when they
+ * go over it (AudioPipelineService wires both in).
+ */
 @Injectable()
 export class PipelineTotals {
   readonly #totals: PipelineTotalsSnapshot = {
@@ -21,7 +28,9 @@ export class PipelineTotals {
     rtpLost: 0,
     rtpLate: 0,
     rtpResyncs: 0,
+    rtpRateLimited: 0,
     decodeErrors: 0,
+    sessionsRateLimited: 0,
   };
 
   record(stats: PipelineStats): void {
@@ -30,7 +39,13 @@ export class PipelineTotals {
     this.#totals.rtpLost += stats.lost;
     this.#totals.rtpLate += stats.late;
     this.#totals.rtpResyncs += stats.resyncs;
+    this.#totals.rtpRateLimited += stats.rateLimited;
     this.#totals.decodeErrors += stats.decodeErrors;
+  }
+
+  /** A session's audio went over the cap (once per session, when it first does). */
+  recordRateLimited(): void {
+    this.#totals.sessionsRateLimited++;
   }
 
   snapshot(): PipelineTotalsSnapshot {

@@ -17,13 +17,16 @@ export interface Metrics {
   memory: NodeJS.MemoryUsage;
   /** Handles and requests keeping the loop alive, counted by type (`UDPWrap`, `Timeout`, ...). */
   activeResources: Record<string, number>;
-  sessions: { open: number };
+  /** `rateLimited`: sessions that sent audio faster than real time allows (since start). */
+  sessions: { open: number; rateLimited: number };
   /** Over every session whose audio pipeline has ended. */
   rtp: {
     received: number;
     lost: number;
     late: number;
     resyncs: number;
+    /** Packets dropped for arriving faster than real time allows. */
+    rateLimited: number;
     decodeErrors: number;
     pipelines: number;
   };
@@ -59,12 +62,13 @@ export class MetricsService implements OnModuleInit, OnModuleDestroy {
       eventLoopDelayMs: this.#takeDelay(),
       memory: process.memoryUsage(),
       activeResources: countByType(process.getActiveResourcesInfo()),
-      sessions: { open: this.sessions.openCount },
+      sessions: { open: this.sessions.openCount, rateLimited: rtp.sessionsRateLimited },
       rtp: {
         received: rtp.rtpReceived,
         lost: rtp.rtpLost,
         late: rtp.rtpLate,
         resyncs: rtp.rtpResyncs,
+        rateLimited: rtp.rtpRateLimited,
         decodeErrors: rtp.decodeErrors,
         pipelines: rtp.pipelinesEnded,
       },

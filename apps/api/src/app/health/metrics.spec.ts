@@ -37,7 +37,7 @@ describe(MetricsService.name, () => {
   });
   afterEach(() => sut.onModuleDestroy());
 
-  it('reports open sessions, memory, active resources by type and RTP totals', () => {
+  it('reports open and rate-limited sessions, memory, active resources by type and RTP totals', () => {
     totals.record({
       received: 100,
       ignored: 0,
@@ -50,17 +50,20 @@ describe(MetricsService.name, () => {
       decodeErrors: 4,
       concealedMs: 0,
       timestampJumps: 1,
+      rateLimited: 7,
       audioMs: 2000,
     });
+    totals.recordRateLimited();
     const timer = setTimeout(() => undefined, 60_000);
     const m = sut.snapshot();
     clearTimeout(timer);
-    expect(m.sessions).toEqual({ open: 3 });
+    expect(m.sessions).toEqual({ open: 3, rateLimited: 1 });
     expect(m.rtp).toEqual({
       received: 100,
       lost: 2,
       late: 1,
       resyncs: 1,
+      rateLimited: 7,
       decodeErrors: 4,
       pipelines: 1,
     });
@@ -110,17 +113,15 @@ describe(MetricsController.name, () => {
     }) as unknown as Request;
 
   it('answers any caller that has METRICS_TOKEN', () => {
-    expect(sut.get(request('10.0.0.5', '10.0.0.5', `Bearer ${TOKEN}`)).sessions).toEqual({
-      open: 0,
-    });
+    expect(sut.get(request('10.0.0.5', '10.0.0.5', `Bearer ${TOKEN}`)).sessions.open).toBe(0);
     expect(() => sut.get(request('10.0.0.5', '10.0.0.5', 'Bearer wrong'))).toThrow(
       expect.objectContaining<Partial<ApiError>>({ status: 403 }),
     );
   });
 
   it('answers loopback callers', () => {
-    expect(sut.get(request('127.0.0.1', '127.0.0.1')).sessions).toEqual({ open: 0 });
-    expect(sut.get(request('::ffff:127.0.0.1', '::1')).sessions).toEqual({ open: 0 });
+    expect(sut.get(request('127.0.0.1', '127.0.0.1')).sessions.open).toBe(0);
+    expect(sut.get(request('::ffff:127.0.0.1', '::1')).sessions.open).toBe(0);
   });
 
   it('refuses other addresses, and a remote client behind a loopback proxy, with 403', () => {
