@@ -157,8 +157,11 @@ describe('WebRtcStreamer against a minimal werift answerer', () => {
 
   it('writes raw RTP with exactly the header fields given, and the stream continues around it', async () => {
     const { streamer, session } = await connected('before-offer');
+    const slot = streamer.nextSequenceNumber;
     await expect(streamer.writeRawRtp({}, frames[0])).resolves.toBeGreaterThan(12);
     const first = await waitForPacket(session, 0);
+    expect(first.sequenceNumber).toBe(slot);
+    expect(streamer.nextSequenceNumber).toBe((slot + 1) & 0xffff);
     const sent = await streamer.writeRawRtp(
       {
         sequenceNumber: (first.sequenceNumber + 1000) & 0xffff,

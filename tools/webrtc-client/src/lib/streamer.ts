@@ -266,6 +266,16 @@ export class WebRtcStreamer {
     return this.transceiver?.sender.codec?.payloadType;
   }
 
+  /** The sequence number the next frame of `stream()` (or slot of `writeRawRtp`) will carry. */
+  get nextSequenceNumber(): number {
+    return this.nextSeq;
+  }
+
+  /** The RTP timestamp the next frame will carry (before any catch-up for a pause). */
+  get nextTimestamp(): number {
+    return this.nextTs;
+  }
+
   get connectionState(): string {
     return this.pc?.connectionState ?? 'new';
   }
