@@ -98,13 +98,22 @@ export class SessionService implements OnModuleInit, OnModuleDestroy, BeforeAppl
     };
   }
 
-  /** The session, if the token is its own: 404 for an unknown id, 401 for a wrong token. */
-  authenticate(sessionId: string, token: string | undefined): Session {
+  /**
+   * The session, open or ended (while it is retained), if the token is its own: 404 for an
+   * unknown id, 401 for a wrong token. For the routes that serve an ended session too: its
+   * transcript, its events, DELETE, and /ws (which refuses it).
+   */
+  lookup(sessionId: string, token: string | undefined): Session {
     const session = this.#sessions.get(sessionId);
     if (!session) throw ApiError.sessionNotFound();
     if (!token || !timingSafeEqual(hashToken(token), session.tokenHash))
       throw ApiError.unauthorized();
     return session;
+  }
+
+  /** The session, for the routes that act on it (the offer): as `lookup`. */
+  authenticate(sessionId: string, token: string | undefined): Session {
+    return this.lookup(sessionId, token);
   }
 
   close(

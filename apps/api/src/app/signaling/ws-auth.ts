@@ -62,7 +62,7 @@ export class AuthenticatedWsAdapter extends WsAdapter {
             throw ApiError.forbiddenOrigin();
           }
           const url = requestUrl(info.req);
-          const session = sessions.authenticate(
+          const session = sessions.lookup(
             searchParam(url.searchParams, 'sessionId') ?? '',
             searchParam(url.searchParams, 'token'),
           );

@@ -27,7 +27,7 @@ export class TranscriptsController {
     @Res() res: Response,
   ): void {
     this.#checkOrigin(req, res);
-    const session = this.sessions.authenticate(id, token);
+    const session = this.sessions.lookup(id, token);
     const header = req.headers['last-event-id'];
     const lastEventId = Number(Array.isArray(header) ? header[0] : (header ?? 0));
     res.status(200).set({
@@ -56,7 +56,7 @@ export class TranscriptsController {
     @Headers('authorization') authorization: string | undefined,
     @Res() res: Response,
   ): void {
-    const session = this.sessions.authenticate(id, bearerToken(authorization) ?? queryToken);
+    const session = this.sessions.lookup(id, bearerToken(authorization) ?? queryToken);
     const parsed = TranscriptFormatSchema.safeParse(format ?? 'json');
     if (!parsed.success) {
       throw ApiError.badRequest('invalid_format', 'format must be one of json, txt, srt, vtt');
@@ -83,8 +83,7 @@ export class TranscriptsController {
 
   #checkOrigin(req: Request, res: Response): void {
     const origin = req.headers.origin;
-    if (!isOriginAllowed(req, this.config.ALLOWED_ORIGINS))
-      throw ApiError.forbiddenOrigin();
+    if (!isOriginAllowed(req, this.config.ALLOWED_ORIGINS)) throw ApiError.forbiddenOrigin();
     if (origin) {
       res.set({ 'Access-Control-Allow-Origin': origin, Vary: 'Origin' });
     }
