@@ -206,6 +206,24 @@ describe('WebRtcStreamer against a minimal werift answerer', () => {
     });
   });
 
+  it('posts the offer through transformOffer, keeping its own local description', async () => {
+    const api = new ApiClient(server.baseUrl);
+    const created = await api.createSession();
+    if (!created.ok) {
+      throw new Error('createSession failed');
+    }
+    const streamer = new WebRtcStreamer({
+      baseUrl: server.baseUrl,
+      session: created.data,
+      transformOffer: (sdp) => sdp.replace('a=setup:actpass', 'a=setup:actpass\r\na=x-fuzz:1'),
+    });
+    streamers.push(streamer);
+    await streamer.connect();
+    const session = server.sessions.get(created.data.sessionId) as MiniSession;
+    expect(session.offerSdp).toContain('a=x-fuzz:1');
+    expect(streamer.pc?.localDescription?.sdp).not.toContain('a=x-fuzz');
+  });
+
   it('writeRawRtp refuses before the peer is connected', async () => {
     const streamer = new WebRtcStreamer({
       baseUrl: server.baseUrl,

@@ -68,6 +68,12 @@ export interface WebRtcStreamerOptions {
    * offer is on its way, as a browser does).
    */
   gatherBeforeOffer?: boolean;
+  /**
+   * Rewrites the offer's SDP just before it is posted; the peer's own local description stays
+   * werift's (default: posted as is). For tests of what the server does with a mangled offer
+   * from a peer that is otherwise real.
+   */
+  transformOffer?: (sdp: string) => string;
 }
 
 export type CandidateShape = 'as-is' | 'empty-mid' | 'mdns-only';
@@ -509,10 +515,16 @@ export class WebRtcStreamer {
     // Post the offer while werift gathers (as a browser does: its SLD returns at once).
     const [, answer] = await Promise.all([
       this.options.gatherBeforeOffer ? undefined : pc.setLocalDescription(offer),
-      this.api.postOffer(session.sessionId, session.token, offer.sdp).then((res) => {
-        this.timings.answerMs = this.elapsed();
-        return res;
-      }),
+      this.api
+        .postOffer(
+          session.sessionId,
+          session.token,
+          this.options.transformOffer ? this.options.transformOffer(offer.sdp) : offer.sdp,
+        )
+        .then((res) => {
+          this.timings.answerMs = this.elapsed();
+          return res;
+        }),
     ]);
     if (!answer.ok) {
       throw new StreamerError(
