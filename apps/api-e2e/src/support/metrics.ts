@@ -13,7 +13,7 @@ export async function transcriptionMetrics(baseUrl: string): Promise<Transcripti
 
 /** The `sessions` and `rtp` sections of `GET /metrics`. */
 export interface ServerMetrics {
-  sessions: { open: number; rateLimited: number };
+  sessions: { open: number; rateLimited: number; retained: number };
   rtp: {
     received: number;
     lost: number;

@@ -16,6 +16,8 @@ describe(loadConfig.name, () => {
       PARTIALS: 'auto',
       PARTIAL_INTERVAL_MS: 1000,
       FIXED_CHUNK_MS: 3000,
+      SESSION_RETENTION_MS: 600000,
+      SESSION_RETENTION_MAX: 1000,
       LOG_LEVEL: 'info',
     });
     expect(sut.ICE_PORT_RANGE).toBeUndefined();
@@ -28,6 +30,16 @@ describe(loadConfig.name, () => {
     expect(() => loadConfig({ ICE_RESOLVE_MDNS: 'yes' })).toThrow(
       expect.objectContaining({ problems: [expect.stringMatching(/^ICE_RESOLVE_MDNS: /)] }),
     );
+  });
+
+  it('reads SESSION_RETENTION_MAX (0: keep no ended session) and names a bad value', () => {
+    expect(loadConfig({ SESSION_RETENTION_MAX: '0' }).SESSION_RETENTION_MAX).toBe(0);
+    expect(loadConfig({ SESSION_RETENTION_MAX: '50' }).SESSION_RETENTION_MAX).toBe(50);
+    for (const bad of ['-1', 'many', '1.5']) {
+      expect(() => loadConfig({ SESSION_RETENTION_MAX: bad })).toThrow(
+        expect.objectContaining({ problems: [expect.stringMatching(/^SESSION_RETENTION_MAX: /)] }),
+      );
+    }
   });
 
   it('parses lists, port ranges and ICE servers', () => {

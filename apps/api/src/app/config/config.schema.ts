@@ -82,6 +82,7 @@ export const EnvSchema = z.object({
   RTP_TIMEOUT_MS: int(1000, 600_000).default(30_000),
   WS_GRACE_MS: int(0, 600_000).default(10_000),
   SESSION_RETENTION_MS: int(0, 86_400_000).default(600_000),
+  SESSION_RETENTION_MAX: int(0, 1_000_000).default(1000),
   SHUTDOWN_TIMEOUT_MS: int(0, 600_000).default(10_000),
   SSE_KEEPALIVE_MS: int(100, 600_000).default(15_000),
   SSE_REPLAY_EVENTS: int(10, 100_000).default(1000),

@@ -17,8 +17,11 @@ export interface Metrics {
   memory: NodeJS.MemoryUsage;
   /** Handles and requests keeping the loop alive, counted by type (`UDPWrap`, `Timeout`, ...). */
   activeResources: Record<string, number>;
-  /** `rateLimited`: sessions that sent audio faster than real time allows (since start). */
-  sessions: { open: number; rateLimited: number };
+  /**
+   * `rateLimited`: sessions that sent audio faster than real time allows (since start);
+   * `retained`: ended sessions whose transcript is still kept.
+   */
+  sessions: { open: number; rateLimited: number; retained: number };
   /** Over every session whose audio pipeline has ended. */
   rtp: {
     received: number;
@@ -62,7 +65,11 @@ export class MetricsService implements OnModuleInit, OnModuleDestroy {
       eventLoopDelayMs: this.#takeDelay(),
       memory: process.memoryUsage(),
       activeResources: countByType(process.getActiveResourcesInfo()),
-      sessions: { open: this.sessions.openCount, rateLimited: rtp.sessionsRateLimited },
+      sessions: {
+        open: this.sessions.openCount,
+        rateLimited: rtp.sessionsRateLimited,
+        retained: this.sessions.retainedCount,
+      },
       rtp: {
         received: rtp.rtpReceived,
         lost: rtp.rtpLost,

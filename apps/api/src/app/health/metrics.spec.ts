@@ -9,7 +9,8 @@ import { MetricsService } from './metrics.service';
 import { TranscriptionMetrics } from '../transcription/transcription-metrics';
 import type { TranscriptionService } from '../transcription/transcription.service';
 
-const fakeSessions = (open: number) => ({ openCount: open }) as unknown as SessionService;
+const fakeSessions = (open: number, retained = 0) =>
+  ({ openCount: open, retainedCount: retained }) as unknown as SessionService;
 
 function fakeTranscription(metrics = new TranscriptionMetrics()): TranscriptionService {
   return {
@@ -32,12 +33,12 @@ describe(MetricsService.name, () => {
   beforeEach(() => {
     totals = new PipelineTotals();
     transcription = new TranscriptionMetrics();
-    sut = new MetricsService(fakeSessions(3), totals, fakeTranscription(transcription));
+    sut = new MetricsService(fakeSessions(3, 7), totals, fakeTranscription(transcription));
     sut.onModuleInit();
   });
   afterEach(() => sut.onModuleDestroy());
 
-  it('reports open and rate-limited sessions, memory, active resources by type and RTP totals', () => {
+  it('reports open, rate-limited and retained sessions, memory, active resources by type and RTP totals', () => {
     totals.record({
       received: 100,
       ignored: 0,
@@ -57,7 +58,7 @@ describe(MetricsService.name, () => {
     const timer = setTimeout(() => undefined, 60_000);
     const m = sut.snapshot();
     clearTimeout(timer);
-    expect(m.sessions).toEqual({ open: 3, rateLimited: 1 });
+    expect(m.sessions).toEqual({ open: 3, rateLimited: 1, retained: 7 });
     expect(m.rtp).toEqual({
       received: 100,
       lost: 2,

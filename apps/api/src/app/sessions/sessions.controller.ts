@@ -13,6 +13,7 @@ import { CreateSessionRequestSchema, CreateSessionResponse } from '@whisperstrea
 import { ApiError } from '../common/api-error';
 import { AppConfig } from '../config/app-config';
 import { bearerToken } from './bearer';
+import { Session } from './session';
 import { SessionService } from './sessions.service';
 
 @Controller('api/sessions')
@@ -44,8 +45,8 @@ export class SessionsController {
   @Delete(':id')
   @HttpCode(204)
   remove(@Param('id') id: string, @Headers('authorization') authorization?: string): void {
-    // Deleting a session that has already ended changes nothing.
     const session = this.sessions.lookup(id, bearerToken(authorization));
-    void this.sessions.close(session, { reason: 'deleted' });
+    // Deleting a session that has already ended changes nothing.
+    if (session instanceof Session) void this.sessions.close(session, { reason: 'deleted' });
   }
 }

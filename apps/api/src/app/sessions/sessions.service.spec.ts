@@ -146,4 +146,96 @@ describe(SessionService.name, () => {
     expect(session.isOpen).toBe(false);
     expect(() => sut.create({})).toThrow(expect.objectContaining({ code: 'shutting_down' }));
   });
+
+  describe('closed sessions', () => {
+    const closeNew = async (sut: SessionService) => {
+      const created = sut.create({});
+      await sut.close(created.session, { reason: 'deleted' });
+      return created;
+    };
+
+    it('keeps at most SESSION_RETENTION_MAX of them, the oldest going first', async () => {
+      const { sut } = setup({ SESSION_RETENTION_MAX: '50' });
+      const closed: Array<{ id: string; token: string }> = [];
+      for (let i = 0; i < 500; i++) {
+        const { session, token } = await closeNew(sut);
+        closed.push({ id: session.id, token });
+        expect(sut.retainedCount).toBe(Math.min(i + 1, 50));
+      }
+      expect(sut.openCount).toBe(0);
+      for (const { id, token } of closed.slice(0, 450)) {
+        expect(() => sut.lookup(id, token)).toThrow(expect.objectContaining({ status: 404 }));
+      }
+      for (const { id, token } of closed.slice(450)) {
+        expect(sut.lookup(id, token)).toMatchObject({ id, state: 'closed', isOpen: false });
+      }
+    });
+
+    it('keeps the transcript and the events for a late stream, not the partials or the rest', async () => {
+      const { sut } = setup();
+      const { session, token } = sut.create({ language: 'de' });
+      session.stream.emit({ type: 'speech-start', data: { segmentId: 0, startMs: 0 } });
+      session.stream.emit({
+        type: 'partial',
+        data: { segmentId: 0, text: 'hal', startMs: 0, endMs: 500, revision: 1 },
+      });
+      const line = { segmentId: 0, text: 'hallo', startMs: 0, endMs: 900, latencyMs: 5 };
+      session.stream.emit({ type: 'final', data: { ...line, engine: 'fake' } });
+      await sut.close(session, { reason: 'deleted' });
+
+      const kept = sut.lookup(session.id, token);
+      expect(kept).not.toBe(session);
+      expect(kept).toMatchObject({ id: session.id, language: 'de', engine: session.engine });
+      expect(kept).not.toHaveProperty('transcriber');
+      expect(kept.stream.lines).toEqual([{ ...line, engine: 'fake' }]);
+      const replay: TranscriptEvent[] = [];
+      kept.stream.events$(0).subscribe((e) => replay.push(e));
+      expect(eventsOf(replay)).toEqual([
+        'session:waiting-for-media',
+        'speech-start',
+        'final',
+        'session:closing',
+        'session:closed',
+        'end',
+      ]);
+      // Ids stay as they were: a client that saw the partial (id 3) resumes after it.
+      expect(replay.map((e) => e.id)).toEqual([1, 2, 4, 5, 6, 7]);
+      expect(() => sut.lookup(session.id, 'wrong')).toThrow(
+        expect.objectContaining({ status: 401 }),
+      );
+    });
+
+    it('refuses to act on an ended session with 409 session_closed', async () => {
+      const { sut } = setup();
+      const { session, token } = await closeNew(sut);
+      expect(() => sut.authenticate(session.id, token)).toThrow(
+        expect.objectContaining({ status: 409, code: 'session_closed' }),
+      );
+    });
+
+    it('forgets them after SESSION_RETENTION_MS', async () => {
+      const { sut, config } = setup();
+      const now = jest.spyOn(Date, 'now');
+      try {
+        const { session, token } = await closeNew(sut);
+        const closedAt = Date.now();
+        now.mockReturnValue(closedAt + config.SESSION_RETENTION_MS - 1000);
+        expect(sut.lookup(session.id, token).id).toBe(session.id);
+        now.mockReturnValue(closedAt + config.SESSION_RETENTION_MS + 1000);
+        expect(() => sut.lookup(session.id, token)).toThrow(
+          expect.objectContaining({ status: 404 }),
+        );
+        expect(sut.retainedCount).toBe(0);
+      } finally {
+        now.mockRestore();
+      }
+    });
+
+    it('keeps none with SESSION_RETENTION_MAX=0', async () => {
+      const { sut } = setup({ SESSION_RETENTION_MAX: '0' });
+      const { session, token } = await closeNew(sut);
+      expect(sut.retainedCount).toBe(0);
+      expect(() => sut.lookup(session.id, token)).toThrow(expect.objectContaining({ status: 404 }));
+    });
+  });
 });

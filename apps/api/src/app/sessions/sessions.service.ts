@@ -11,6 +11,7 @@ import { ApiError } from '../common/api-error';
 import { AppConfig } from '../config/app-config';
 import { TranscriptStream } from '../transcripts/transcript-stream';
 import { TranscriptionService } from '../transcription/transcription.service';
+import { ClosedSession } from './closed-session';
 import { CloseOptions, CONNECT_ADVICE, Session } from './session';
 
 export interface CreatedSession {
@@ -24,12 +25,17 @@ const hashToken = (token: string) => createHash('sha256').update(token).digest()
 /**
  * Issues sessions (an unguessable id and a separate secret token), admits at most
  * MAX_SESSIONS open at once, checks tokens, reaps sessions that went quiet, and closes them
- * all on shutdown. Closed sessions stay readable (transcript export) for SESSION_RETENTION_MS.
+ * all on shutdown. A closed session stays readable (transcript, a late event stream) for
+ * SESSION_RETENTION_MS as a ClosedSession, which holds nothing else; at most
+ * SESSION_RETENTION_MAX of them are kept, the oldest going first.
  */
 @Injectable()
 export class SessionService implements OnModuleInit, OnModuleDestroy, BeforeApplicationShutdown {
   readonly #logger = new Logger(SessionService.name);
+  /** Open and closing sessions. */
   readonly #sessions = new Map<string, Session>();
+  /** Closed sessions still retained, oldest first. */
+  readonly #closed = new Map<string, ClosedSession>();
   #admitting = true;
   #reaper?: NodeJS.Timeout;
 
@@ -39,7 +45,10 @@ export class SessionService implements OnModuleInit, OnModuleDestroy, BeforeAppl
   ) {}
 
   onModuleInit(): void {
-    this.#reaper = setInterval(() => this.reap(), 1000);
+    this.#reaper = setInterval(() => {
+      this.reap();
+      this.#forgetExpired();
+    }, 1000);
     this.#reaper.unref();
   }
 
@@ -51,6 +60,11 @@ export class SessionService implements OnModuleInit, OnModuleDestroy, BeforeAppl
     let count = 0;
     for (const session of this.#sessions.values()) if (session.isOpen) count++;
     return count;
+  }
+
+  /** Closed sessions whose transcript is still kept. */
+  get retainedCount(): number {
+    return this.#closed.size;
   }
 
   get admitting(): boolean {
@@ -103,17 +117,25 @@ export class SessionService implements OnModuleInit, OnModuleDestroy, BeforeAppl
    * unknown id, 401 for a wrong token. For the routes that serve an ended session too: its
    * transcript, its events, DELETE, and /ws (which refuses it).
    */
-  lookup(sessionId: string, token: string | undefined): Session {
-    const session = this.#sessions.get(sessionId);
+  lookup(sessionId: string, token: string | undefined): Session | ClosedSession {
+    this.#forgetExpired();
+    const session = this.#sessions.get(sessionId) ?? this.#closed.get(sessionId);
     if (!session) throw ApiError.sessionNotFound();
     if (!token || !timingSafeEqual(hashToken(token), session.tokenHash))
       throw ApiError.unauthorized();
     return session;
   }
 
-  /** The session, for the routes that act on it (the offer): as `lookup`. */
+  /**
+   * The session, for the routes that act on it (the offer): as `lookup`, and 409
+   * `session_closed` for one that has ended.
+   */
   authenticate(sessionId: string, token: string | undefined): Session {
-    return this.lookup(sessionId, token);
+    const session = this.lookup(sessionId, token);
+    if (session instanceof ClosedSession) {
+      throw new ApiError(409, 'session_closed', 'the session has ended');
+    }
+    return session;
   }
 
   close(
@@ -121,7 +143,7 @@ export class SessionService implements OnModuleInit, OnModuleDestroy, BeforeAppl
     options: Omit<CloseOptions, 'drainMs'> & { drainMs?: number },
   ): Promise<void> {
     const closing = session.close({ drainMs: this.config.SHUTDOWN_TIMEOUT_MS, ...options });
-    void closing.then(() => this.#scheduleForget(session));
+    void closing.then(() => this.#retire(session));
     return closing;
   }
 
@@ -184,11 +206,26 @@ export class SessionService implements OnModuleInit, OnModuleDestroy, BeforeAppl
     void this.close(session, { reason, error: { code: reason, message } });
   }
 
-  #scheduleForget(session: Session): void {
-    const timer = setTimeout(
-      () => this.#sessions.delete(session.id),
-      this.config.SESSION_RETENTION_MS,
-    );
-    timer.unref();
+  /** A closed session gives way to its ClosedSession; past the cap, the oldest is forgotten. */
+  #retire(session: Session, now = Date.now()): void {
+    if (this.#sessions.get(session.id) !== session) return;
+    this.#sessions.delete(session.id);
+    const { SESSION_RETENTION_MS, SESSION_RETENTION_MAX } = this.config;
+    if (SESSION_RETENTION_MS > 0 && SESSION_RETENTION_MAX > 0) {
+      this.#closed.set(session.id, ClosedSession.of(session, now));
+    }
+    for (const id of this.#closed.keys()) {
+      if (this.#closed.size <= SESSION_RETENTION_MAX) break;
+      this.#closed.delete(id);
+    }
+    this.#forgetExpired(now);
+  }
+
+  /** Forgets closed sessions retained longer than SESSION_RETENTION_MS (the oldest come first). */
+  #forgetExpired(now = Date.now()): void {
+    for (const [id, closed] of this.#closed) {
+      if (now - closed.closedAt < this.config.SESSION_RETENTION_MS) break;
+      this.#closed.delete(id);
+    }
   }
 }

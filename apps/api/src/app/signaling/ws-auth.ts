@@ -6,7 +6,7 @@ import { ApiError } from '../common/api-error';
 import { mapError } from '../common/http-exception.filter';
 import { isOriginAllowed } from '../common/origin';
 import { searchParam } from '../common/query';
-import type { Session } from '../sessions/session';
+import { Session } from '../sessions/session';
 import { SessionService } from '../sessions/sessions.service';
 
 const SESSION_OF_REQUEST = new WeakMap<IncomingMessage, Session>();
@@ -66,7 +66,7 @@ export class AuthenticatedWsAdapter extends WsAdapter {
             searchParam(url.searchParams, 'sessionId') ?? '',
             searchParam(url.searchParams, 'token'),
           );
-          if (!session.isOpen) {
+          if (!(session instanceof Session) || !session.isOpen) {
             // 410, not the offer's 409: the web app tells a session that is gone this way.
             throw new ApiError(410, 'session_closed', 'the session has ended');
           }

@@ -60,4 +60,26 @@ describe(TranscriptStream.name, () => {
     sut.emit(final(1, '  '));
     expect(sut.lines.map((l) => l.text)).toEqual(['a']);
   });
+
+  it('compacts only once ended, dropping the partials and keeping the ids of the rest', async () => {
+    const sut = new TranscriptStream();
+    const partial = (revision: number) =>
+      sut.emit({
+        type: 'partial',
+        data: { segmentId: 0, text: 'a', startMs: 0, endMs: 500, revision },
+      });
+    partial(1);
+    sut.compact();
+    expect(sut.hasGapAfter(0)).toBe(false); // nothing dropped while live
+    partial(2);
+    sut.emit(final(0, 'a'));
+    sut.end();
+    sut.compact();
+    const all = await firstValueFrom(sut.events$().pipe(toArray()));
+    expect(all.map((e) => [e.id, e.type])).toEqual([
+      [3, 'final'],
+      [4, 'end'],
+    ]);
+    expect(sut.lines.map((l) => l.text)).toEqual(['a']);
+  });
 });

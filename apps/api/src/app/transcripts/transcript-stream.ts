@@ -12,7 +12,7 @@ import type {
  * are kept whole (they are the transcript).
  */
 export class TranscriptStream {
-  readonly #events: TranscriptEvent[] = [];
+  #events: TranscriptEvent[] = [];
   readonly #live = new Subject<TranscriptEvent>();
   readonly #lines: TranscriptLine[] = [];
   #nextId = 1;
@@ -44,6 +44,15 @@ export class TranscriptStream {
     this.#live.next(event);
     if (this.#ended) this.#live.complete();
     return event;
+  }
+
+  /**
+   * Once ended, drops from the replay buffer what only a live client needed: `partial`
+   * events, each replaced by its segment's `final` (or `error`). The ids of what stays do not
+   * change, so a replay after any id still works. No-op before `end`.
+   */
+  compact(): void {
+    if (this.#ended) this.#events = this.#events.filter((event) => event.type !== 'partial');
   }
 
   /** Publishes `end` (once) and completes every subscriber. */
