@@ -115,6 +115,32 @@ describe('bad input gets a clear error and loses nothing', () => {
       expect((await api.getTranscript(sessionId, token, 'txt', 'query')).status).toBe(200);
     });
 
+    it('keeps an ended session readable and refuses to act on it', async () => {
+      const ended = await create();
+      const { sessionId, token } = ended;
+      expect((await api.deleteSession(sessionId, token)).status).toBe(204);
+      const live = await SseClient.connect(server.baseUrl, sessionId, token);
+      await live.waitForType('end', 10_000);
+      live.close();
+      // Gone from the open sessions: served from what is retained of it.
+      const late = await SseClient.connect(server.baseUrl, sessionId, token, { lastEventId: '1' });
+      await late.waitForType('end', 10_000);
+      expect(late.events.map((e) => e.id)).toEqual(live.events.slice(1).map((e) => e.id));
+      late.close();
+      const transcript = await api.getTranscript(sessionId, token, 'json', 'bearer');
+      expect(transcript.ok && transcript.data).toMatchObject({
+        sessionId,
+        state: 'closed',
+        lines: [],
+      });
+      expect((await api.deleteSession(sessionId, token)).status).toBe(204);
+      const offer = await api.postOffer(sessionId, token, await audioOffer());
+      expect([offer.status, !offer.ok && codeOf(offer)]).toEqual([409, 'session_closed']);
+      const ws = await openRawSocket(signalingUrl(server.baseUrl, sessionId, token));
+      expect(ws.ok ? 'upgraded' : [ws.status, ws.error?.code]).toEqual([410, 'session_closed']);
+      expect((await api.getTranscript(sessionId, 'wrong', 'txt', 'query')).status).toBe(401);
+    });
+
     it('refuses a second offer with 409', async () => {
       const first = await api.postOffer(session.sessionId, session.token, await audioOffer());
       expect(first.status).toBe(200);
