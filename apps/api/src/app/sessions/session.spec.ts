@@ -8,7 +8,11 @@ import { Session } from './session';
 function makeSession() {
   const stream = new TranscriptStream();
   const transcriber = new SessionTranscriber({
-    engine: { info: { id: 'e', model: 'm' }, transcribe: () => Promise.resolve({ text: 'x' }) },
+    engine: {
+      info: { id: 'e', model: 'm' },
+      paid: false,
+      transcribe: () => Promise.resolve({ text: 'x' }),
+    },
     sessionSlots: new Semaphore(1),
     globalSlots: new Semaphore(1),
     publish: (e) => stream.emit(e),

@@ -9,6 +9,7 @@ import { SessionService } from './sessions.service';
 
 const engine: TranscriptionEngine = {
   info: { id: 'fake', model: 'm' },
+  paid: false,
   transcribe: () => Promise.resolve({ text: 'hello' }),
 };
 

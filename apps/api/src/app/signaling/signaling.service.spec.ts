@@ -30,7 +30,11 @@ describe(SignalingService.name, () => {
   const sessions = new SessionService(
     config,
     new TranscriptionService(config, {
-      engine: { info: { id: 'e', model: 'm' }, transcribe: () => Promise.resolve({ text: '' }) },
+      engine: {
+        info: { id: 'e', model: 'm' },
+        paid: false,
+        transcribe: () => Promise.resolve({ text: '' }),
+      },
     }),
   );
   const pipelines = new AudioPipelineService(config);

@@ -5,11 +5,13 @@ import { WhisperModelError } from './whisper/whisper-model';
 
 const offline: TranscriptionEngine = {
   info: { id: 'sphinx', model: 'pocketsphinx-en-us' },
+  paid: false,
   transcribe: () => Promise.resolve({ text: '' }),
 };
 
 const whisper: TranscriptionEngine = {
   info: { id: 'whisper', model: 'base.en' },
+  paid: false,
   transcribe: () => Promise.resolve({ text: '' }),
 };
 

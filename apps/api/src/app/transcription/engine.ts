@@ -21,6 +21,11 @@ export interface TranscriptionResult {
 /** A speech-to-text engine. One folder per engine implements it. */
 export interface TranscriptionEngine {
   readonly info: EngineInfo;
+  /**
+   * Every call is billed (a paid API): partial results, which call again and again while a
+   * person speaks, are off by default for such an engine (`PARTIALS=auto`).
+   */
+  readonly paid: boolean;
   transcribe(request: TranscriptionRequest, signal: AbortSignal): Promise<TranscriptionResult>;
   /** Frees what the engine holds (a process, a model); called once at shutdown. */
   close?(): Promise<void>;
@@ -39,6 +44,15 @@ export class EngineError extends Error {
     super(message);
     this.name = 'EngineError';
   }
+}
+
+/**
+ * Any failure of an engine call as an EngineError: engines throw their own named errors (each
+ * maps its library's errors in its folder); anything else is an unnamed, retryable failure.
+ */
+export function asEngineError(error: unknown): EngineError {
+  if (error instanceof EngineError) return error;
+  return new EngineError('engine_failed', 'the transcription engine failed', true);
 }
 
 export class EngineUnavailableError extends EngineError {

@@ -15,6 +15,7 @@ import { TranscriptionMetrics } from './transcription-metrics';
 /** A scripted engine: each call waits until the test resolves or rejects it. */
 class FakeEngine implements TranscriptionEngine {
   readonly info = { id: 'fake', model: 'scripted' };
+  readonly paid = false;
   readonly calls: Array<{
     request: TranscriptionRequest;
     signal: AbortSignal;

@@ -4,9 +4,8 @@ import { encodeWav } from '../audio-pipeline/wav';
 import { SAMPLE_RATE } from '../audio-pipeline/opus-decode.stage';
 import type { Utterance } from '../audio-pipeline/segmenter';
 import type { Semaphore } from '../common/semaphore';
-import { EngineError, TranscriptionEngine, TranscriptionResult } from './engine';
+import { asEngineError, EngineError, TranscriptionEngine, TranscriptionResult } from './engine';
 import { guardTranscript } from './hallucination-guard';
-import { toEngineError } from './openai/openai.engine';
 import { TranscriptionMetrics } from './transcription-metrics';
 
 interface Job {
@@ -195,7 +194,7 @@ export class SessionTranscriber {
       job.outcome = { result: this.#guard(result, speechMs), doneAt };
       this.completed++;
     } catch (error) {
-      const engineError = signal.aborted ? toEngineError(signal.reason) : toEngineError(error);
+      const engineError = signal.aborted ? asEngineError(signal.reason) : asEngineError(error);
       job.outcome = { error: engineError };
       this.failed++;
       this.options.logger.warn({
@@ -314,7 +313,7 @@ export class SessionTranscriber {
       answer = await this.#transcribe(utterance, 'partial', signal);
     } catch (error) {
       this.#metrics.partialDropped();
-      const engineError = toEngineError(signal.aborted ? signal.reason : error);
+      const engineError = asEngineError(signal.aborted ? signal.reason : error);
       if (!signal.aborted) {
         // A failing partial is not the user's problem: the final will try (and report) again.
         this.options.logger.debug({

@@ -4,8 +4,10 @@ import { loadConfig } from '../config/config.schema';
 import type { TranscriptionEngine } from './engine';
 import { TranscriptionService } from './transcription.service';
 
+/** The OpenAI engine is the paid one; the local engines are not. */
 const engine = (id: string): TranscriptionEngine => ({
   info: { id, model: 'm' },
+  paid: id === 'openai',
   transcribe: () => Promise.resolve({ text: '' }),
 });
 

@@ -13,7 +13,6 @@ import { SessionTranscriber } from './session-transcriber';
 import { TranscriptionMetrics } from './transcription-metrics';
 
 /** Engines billed per request: partials multiply the cost, so `PARTIALS=auto` leaves them off. */
-const PAID_ENGINES: ReadonlySet<string> = new Set(['openai']);
 
 /** Owns the engine in use and the limit on engine calls across all sessions. */
 @Injectable()
@@ -55,8 +54,8 @@ export class TranscriptionService implements OnApplicationShutdown {
   get partialsEnabled(): boolean {
     const setting = this.config.PARTIALS;
     if (setting !== 'auto') return setting === 'on';
-    const id = this.choice.engine?.info.id;
-    return id !== undefined && !PAID_ENGINES.has(id);
+    const engine = this.choice.engine;
+    return engine !== null && engine !== undefined && !engine.paid;
   }
 
   metricsSnapshot(): TranscriptionMetricsJson {

@@ -1,6 +1,7 @@
 import OpenAI, { toFile } from 'openai';
 import type { EngineInfo } from '@whisperstream/shared-types';
 import {
+  asEngineError,
   EngineError,
   EngineRejectedError,
   EngineTimeoutError,
@@ -25,6 +26,7 @@ export interface OpenAiEngineOptions {
  */
 export class OpenAiEngine implements TranscriptionEngine {
   readonly info: EngineInfo;
+  readonly paid = true;
   readonly #client: OpenAI;
   /**
    * Whisper models answer `verbose_json`: the language heard and, per segment, how likely it
@@ -100,7 +102,6 @@ export function fromVerbose(result: {
 
 /** Maps the SDK's errors (after its own retries) to named engine errors. */
 export function toEngineError(error: unknown): EngineError {
-  if (error instanceof EngineError) return error;
   if (error instanceof OpenAI.APIUserAbortError) {
     return new EngineError('transcription_aborted', 'the transcription was cancelled', false);
   }
@@ -134,5 +135,5 @@ export function toEngineError(error: unknown): EngineError {
     }
     return new EngineRejectedError(`the transcription engine refused the audio (HTTP ${status})`);
   }
-  return new EngineError('engine_failed', 'the transcription engine failed', true);
+  return asEngineError(error);
 }

@@ -69,6 +69,7 @@ export function sphinxAvailability(options: SphinxEngineOptions = {}): {
  */
 export class SphinxEngine implements TranscriptionEngine {
   readonly info: EngineInfo = { id: 'sphinx', model: 'pocketsphinx-en-us' };
+  readonly paid = false;
   #partials?: Promise<SphinxRecogniser>;
   #partialRecogniser?: SphinxRecogniser;
   #closed = false;

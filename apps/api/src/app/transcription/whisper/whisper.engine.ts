@@ -52,6 +52,7 @@ const LABEL = 'the local Whisper engine';
  */
 export class WhisperEngine implements TranscriptionEngine {
   readonly info: EngineInfo;
+  readonly paid = false;
   readonly #queue: SerialQueue;
   readonly #threads: number;
   readonly #minTimeoutMs: number;
