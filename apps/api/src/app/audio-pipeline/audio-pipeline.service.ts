@@ -5,7 +5,7 @@ import { AudioPipeline, PipelineSink } from './audio-pipeline';
 import { AUDIO_BURST_MS, AUDIO_MAX_SPEED } from './audio-rate-limit';
 import { PipelineTotals } from './pipeline-totals.service';
 import { SAMPLE_RATE } from './opus-decode.stage';
-import { FixedSegmenter, Segmenter, SegmenterOutput } from './segmenter';
+import { FixedSegmenter, Segmenter, SegmenterSink } from './segmenter';
 import { DEFAULT_V4_FRAME_SAMPLES, VadModel } from './vad/vad-model';
 import { VadSegmenter } from './vad/vad-segmenter';
 
@@ -43,43 +43,47 @@ export class AudioPipelineService implements OnModuleInit {
   ): AudioPipeline {
     // libopus decodes straight to 16 kHz mono; a decoder holds state, so one per stream.
     const decoder = new OpusEncoder(SAMPLE_RATE, 1);
-    // A VAD segmenter answers after its model ran, through the pipeline's `deliver`.
     const ref: { pipeline?: AudioPipeline } = {};
-    const segmenter = this.createSegmenter((outputs) => ref.pipeline?.deliver(outputs));
-    ref.pipeline = new AudioPipeline(payloadType, decoder, segmenter, sink, {
-      onEnd: (stats) => this.totals.record(stats),
-      onRateLimited: () => {
-        this.totals.recordRateLimited();
-        this.#logger.warn({
-          msg: 'audio arrives faster than real time; what is over the cap is dropped',
-          sessionId: context.sessionId,
-          burstMs: AUDIO_BURST_MS,
-          maxSpeed: AUDIO_MAX_SPEED,
-          audioMs: ref.pipeline?.stats.audioMs,
-        });
+    ref.pipeline = new AudioPipeline(
+      payloadType,
+      decoder,
+      (out) => this.createSegmenter(out),
+      sink,
+      {
+        onEnd: (stats) => this.totals.record(stats),
+        onRateLimited: () => {
+          this.totals.recordRateLimited();
+          this.#logger.warn({
+            msg: 'audio arrives faster than real time; what is over the cap is dropped',
+            sessionId: context.sessionId,
+            burstMs: AUDIO_BURST_MS,
+            maxSpeed: AUDIO_MAX_SPEED,
+            audioMs: ref.pipeline?.stats.audioMs,
+          });
+        },
       },
-    });
+    );
     return ref.pipeline;
   }
 
-  createSegmenter(deliver: (outputs: SegmenterOutput[]) => void = () => undefined): Segmenter {
+  /** A segmenter as configured (SEGMENTATION), delivering to `sink`. */
+  createSegmenter(sink: SegmenterSink): Segmenter {
     const c = this.config;
     switch (c.SEGMENTATION) {
       case 'fixed':
-        return new FixedSegmenter(c.FIXED_CHUNK_MS);
+        return new FixedSegmenter(c.FIXED_CHUNK_MS, sink);
       case 'vad': {
         if (!this.#vad) throw new Error('the voice activity model is not loaded');
         // Frames of all streams arriving within VAD_BATCH_MS share one run of the model.
         const scorer = this.#vad.createScorer(DEFAULT_V4_FRAME_SAMPLES, c.VAD_BATCH_MS);
-        return new VadSegmenter(scorer, {
+        return new VadSegmenter(scorer, sink, {
           settings: {
             minSilenceMs: c.VAD_PAUSE_MS,
             preRollMs: c.VAD_PRE_ROLL_MS,
             minSpeechMs: c.VAD_MIN_SPEECH_MS,
             maxUtteranceMs: c.VAD_MAX_UTTERANCE_MS,
           },
-          onOutputs: deliver,
-          onError: (error) =>
+          onError: (error: unknown) =>
             this.#logger.error({ msg: 'voice activity detection failed', error: String(error) }),
         });
       }

@@ -51,9 +51,15 @@ describe(AudioPipeline.name, () => {
   it('turns an RTP stream into fixed utterances with the right times, flushing the tail', async () => {
     const { utterances, sink } = collect();
     const { now, send } = realTime();
-    const sut = new AudioPipeline(111, new OpusEncoder(16000, 1), new FixedSegmenter(1000), sink, {
-      now,
-    });
+    const sut = new AudioPipeline(
+      111,
+      new OpusEncoder(16000, 1),
+      (out) => new FixedSegmenter(1000, out),
+      sink,
+      {
+        now,
+      },
+    );
     send(sut, rtpStream(130)); // 2.6 s
     expect(utterances.map((u) => [u.startMs, u.endMs])).toEqual([
       [0, 1000],
@@ -71,7 +77,12 @@ describe(AudioPipeline.name, () => {
 
   it('keeps time right through reordering and loss', async () => {
     const { utterances, sink } = collect();
-    const sut = new AudioPipeline(111, new OpusEncoder(16000, 1), new FixedSegmenter(1000), sink);
+    const sut = new AudioPipeline(
+      111,
+      new OpusEncoder(16000, 1),
+      (out) => new FixedSegmenter(1000, out),
+      sink,
+    );
     const packets = rtpStream(100);
     [packets[10], packets[11]] = [packets[11], packets[10]];
     const sent = packets.filter((_, i) => i % 10 !== 5); // 10 % loss
@@ -90,9 +101,15 @@ describe(AudioPipeline.name, () => {
   it('keeps the audio flowing when the sender restarts its sequence 1,000 back', async () => {
     const { utterances, sink } = collect();
     const { now, send } = realTime();
-    const sut = new AudioPipeline(111, new OpusEncoder(16000, 1), new FixedSegmenter(1000), sink, {
-      now,
-    });
+    const sut = new AudioPipeline(
+      111,
+      new OpusEncoder(16000, 1),
+      (out) => new FixedSegmenter(1000, out),
+      sink,
+      {
+        now,
+      },
+    );
     send(sut, rtpStream(100, 5000, 900_000)); // 2 s
     // Same SSRC, sequence and clock 1,000 packets back, as a sender that started again.
     send(sut, rtpStream(100, 4000, 900_000 - 1000 * 960)); // 2 s more
@@ -122,7 +139,7 @@ describe(AudioPipeline.name, () => {
     let decodes = 0;
     const decoder = { decode: (payload: Buffer) => (decodes++, real.decode(payload)) };
     const onRateLimited = jest.fn();
-    const sut = new AudioPipeline(111, decoder, new FixedSegmenter(1000), sink, {
+    const sut = new AudioPipeline(111, decoder, (out) => new FixedSegmenter(1000, out), sink, {
       now: () => clock,
       onRateLimited,
     });
@@ -155,9 +172,15 @@ describe(AudioPipeline.name, () => {
   it('does not let a sender’s RTP clock run the time line ahead of real time with silence', async () => {
     const { sink } = collect();
     let clock = 1_000_000;
-    const sut = new AudioPipeline(111, new OpusEncoder(16000, 1), new FixedSegmenter(1000), sink, {
-      now: () => clock,
-    });
+    const sut = new AudioPipeline(
+      111,
+      new OpusEncoder(16000, 1),
+      (out) => new FixedSegmenter(1000, out),
+      sink,
+      {
+        now: () => clock,
+      },
+    );
     // One packet every 20 ms, each claiming 4 s later on the RTP clock (under the 5 s jump).
     const packets = rtpStream(250).map((p, i) => ({
       ...p,
@@ -177,7 +200,12 @@ describe(AudioPipeline.name, () => {
 
   it('ignores packets of another payload type', async () => {
     const { utterances, sink } = collect();
-    const sut = new AudioPipeline(96, new OpusEncoder(16000, 1), new FixedSegmenter(1000), sink);
+    const sut = new AudioPipeline(
+      96,
+      new OpusEncoder(16000, 1),
+      (out) => new FixedSegmenter(1000, out),
+      sink,
+    );
     rtpStream(60).forEach((p) => sut.push(p));
     await sut.end();
     expect(utterances).toEqual([]);
@@ -190,7 +218,7 @@ describe(AudioPipeline.name, () => {
     const sut = new AudioPipeline(
       111,
       new OpusEncoder(16000, 1),
-      new FixedSegmenter(1000),
+      (out) => new FixedSegmenter(1000, out),
       { speechStart: () => undefined, utterance: (_u, at) => speechEnds.push(at) },
       { now: () => clock },
     );

@@ -2,7 +2,7 @@ import { AudioRateLimit, type AudioRateLimitOptions } from './audio-rate-limit';
 import { OpusDecodeStage, OpusDecoder, SAMPLES_PER_MS } from './opus-decode.stage';
 import { opusPacketDurationMs } from './opus-packet';
 import { RtpReorderBuffer } from './rtp-reorder';
-import type { Segmenter, Utterance } from './segmenter';
+import type { Segmenter, SegmenterOutput, SegmenterSink, Utterance } from './segmenter';
 
 export interface RtpLike {
   header: { sequenceNumber: number; timestamp: number; payloadType: number };
@@ -69,14 +69,17 @@ export class AudioPipeline {
   #ending?: Promise<void>;
   readonly #now: () => number;
   #lastPushAt: number;
+  private readonly segmenter: Segmenter;
 
+  /** `createSegmenter` makes this stream's segmenter, delivering to the pipeline. */
   constructor(
     private readonly payloadType: number,
     decoder: OpusDecoder,
-    private readonly segmenter: Segmenter,
+    createSegmenter: (sink: SegmenterSink) => Segmenter,
     private readonly sink: PipelineSink,
     options: PipelineOptions = {},
   ) {
+    this.segmenter = createSegmenter((outputs) => this.#deliver(outputs));
     this.#reorder = new RtpReorderBuffer(options.reorderWindow ?? 5);
     this.#rateLimit =
       options.rateLimit === false ? undefined : new AudioRateLimit(options.rateLimit);
@@ -115,8 +118,7 @@ export class AudioPipeline {
     const now = this.#now();
     for (const ordered of this.#reorder.flush()) this.#decodeAndSegment(ordered, now);
     this.#ended = true;
-    this.deliver(this.segmenter.flush());
-    await this.segmenter.idle?.();
+    await this.segmenter.flush();
     this.#onEnd?.(this.stats);
   }
 
@@ -131,7 +133,7 @@ export class AudioPipeline {
 
   /** The utterance still growing (for partial results), if the segmenter can tell. */
   current(): Utterance | null {
-    return this.segmenter.current?.() ?? null;
+    return this.segmenter.current();
   }
 
   get stats(): PipelineStats {
@@ -156,12 +158,12 @@ export class AudioPipeline {
       maxPositionSamples = this.#rateLimit.timelineLimitMs(now) * SAMPLES_PER_MS;
     }
     for (const pcm of this.#decode.push(packet, maxPositionSamples)) {
-      this.deliver(this.segmenter.push(pcm));
+      this.segmenter.push(pcm);
     }
   }
 
-  /** Hands segmenter outputs to the sink; a segmenter that answers later calls this itself. */
-  deliver(outputs: ReturnType<Segmenter['push']>): void {
+  /** Hands the segmenter's outputs to the sink, with the wall-clock times of their audio. */
+  #deliver(outputs: SegmenterOutput[]): void {
     for (const output of outputs) {
       if (output.type === 'speech-start') {
         this.sink.speechStart(output.segmentId, output.startMs, this.wallTimeOf(output.startMs));

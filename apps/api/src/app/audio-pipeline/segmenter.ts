@@ -16,23 +16,23 @@ export type SegmenterOutput =
   | { type: 'speech-start'; segmentId: number; startMs: number }
   | { type: 'utterance'; utterance: Utterance };
 
+/** Where a segmenter hands its outputs, in order. */
+export type SegmenterSink = (outputs: SegmenterOutput[]) => void;
+
 /**
- * Cuts a continuous 16 kHz mono stream into utterances. Pure: `push` audio in time order,
- * get what is ready; `flush` at the end of the stream for what is still held.
+ * Cuts a continuous 16 kHz mono stream into utterances. One contract for every segmenter:
+ * `push` audio in time order; the outputs go to the sink the segmenter was made with, in order,
+ * at once or once a model has scored the audio; `flush` at the end of the stream cuts what is
+ * still held and resolves once everything has been delivered.
  */
 export interface Segmenter {
-  push(samples: Int16Array): SegmenterOutput[];
-  flush(): SegmenterOutput[];
-  /**
-   * For a segmenter that delivers some outputs later (through a callback, e.g. after a model
-   * has scored the audio): resolves once everything pushed so far has been delivered.
-   */
-  idle?(): Promise<void>;
+  push(samples: Int16Array): void;
+  flush(): Promise<void>;
   /**
    * The utterance still growing (announced by `speech-start`, not yet cut), as far as the
    * audio has been processed, for partial results; null when there is none.
    */
-  current?(): Utterance | null;
+  current(): Utterance | null;
 }
 
 /** Anything shorter is not worth sending to an engine (OpenAI refuses audio under 0.1 s). */
@@ -48,12 +48,26 @@ export class FixedSegmenter implements Segmenter {
   #position = 0;
   #nextId = 0;
 
-  constructor(chunkMs: number) {
+  constructor(
+    chunkMs: number,
+    private readonly sink: SegmenterSink,
+  ) {
     this.#chunkSamples = Math.round(chunkMs * SAMPLES_PER_MS);
     this.#buffer = new Int16Array(this.#chunkSamples);
   }
 
-  push(samples: Int16Array): SegmenterOutput[] {
+  push(samples: Int16Array): void {
+    const out = this.#cut(samples);
+    if (out.length > 0) this.sink(out);
+  }
+
+  flush(): Promise<void> {
+    const out = this.#flush();
+    if (out.length > 0) this.sink(out);
+    return Promise.resolve();
+  }
+
+  #cut(samples: Int16Array): SegmenterOutput[] {
     const out: SegmenterOutput[] = [];
     let offset = 0;
     while (offset < samples.length) {
@@ -68,7 +82,7 @@ export class FixedSegmenter implements Segmenter {
       this.#buffer.set(samples.subarray(offset, offset + take), this.#filled);
       this.#filled += take;
       offset += take;
-      if (this.#filled === this.#chunkSamples) out.push(this.#cut());
+      if (this.#filled === this.#chunkSamples) out.push(this.#cutChunk());
     }
     return out;
   }
@@ -84,17 +98,17 @@ export class FixedSegmenter implements Segmenter {
     };
   }
 
-  flush(): SegmenterOutput[] {
+  #flush(): SegmenterOutput[] {
     if (this.#filled === 0) return [];
     if (this.#filled < MIN_UTTERANCE_MS * SAMPLES_PER_MS) {
       this.#position += this.#filled;
       this.#filled = 0;
       return [];
     }
-    return [this.#cut()];
+    return [this.#cutChunk()];
   }
 
-  #cut(): SegmenterOutput {
+  #cutChunk(): SegmenterOutput {
     const samples = this.#buffer.slice(0, this.#filled);
     const startMs = this.#position / SAMPLES_PER_MS;
     this.#position += this.#filled;

@@ -8,6 +8,7 @@ import type { SegmenterOutput, Utterance } from '../segmenter';
 import { frameEnergyDbfs } from './utterance-cutter';
 import { VadModel, type FrameScorer } from './vad-model';
 import { VadSegmenter } from './vad-segmenter';
+import type { VadSettings } from './vad-settings';
 
 const FIXTURES = resolve(__dirname, '../../../../../../fixtures/audio');
 
@@ -41,15 +42,35 @@ function fixture(file: string): Int16Array {
   );
 }
 
-/** Feeds the clip in 20 ms packets, as the Opus stage does, without awaiting between them. */
-async function segment(sut: VadSegmenter, samples: Int16Array): Promise<SegmenterOutput[]> {
+/** A VAD segmenter whose outputs (and model failures) are collected, in the order delivered. */
+function vad(
+  scorer: FrameScorer,
+  settings: Partial<VadSettings> = {},
+): { sut: VadSegmenter; out: SegmenterOutput[]; errors: unknown[] } {
+  const out: SegmenterOutput[] = [];
+  const errors: unknown[] = [];
+  const sut = new VadSegmenter(scorer, (outputs) => out.push(...outputs), {
+    settings,
+    onError: (error) => errors.push(error),
+  });
+  return { sut, out, errors };
+}
+
+/**
+ * Feeds the clip in 20 ms packets, as the Opus stage does, without awaiting between them, then
+ * flushes: every output, in the order delivered.
+ */
+async function segment(
+  scorer: FrameScorer,
+  samples: Int16Array,
+  settings: Partial<VadSettings> = {},
+): Promise<{ sut: VadSegmenter; outputs: SegmenterOutput[] }> {
+  const { sut, out, errors } = vad(scorer, settings);
   const step = 20 * SAMPLES_PER_MS;
-  const pending: Promise<SegmenterOutput[]>[] = [];
-  for (let i = 0; i < samples.length; i += step) {
-    pending.push(sut.pushAsync(samples.subarray(i, i + step)));
-  }
-  pending.push(sut.flushAsync());
-  return (await Promise.all(pending)).flat();
+  for (let i = 0; i < samples.length; i += step) sut.push(samples.subarray(i, i + step));
+  await sut.flush();
+  expect(errors).toEqual([]);
+  return { sut, outputs: out };
 }
 
 /**
@@ -86,10 +107,9 @@ describe(VadSegmenter.name, () => {
   });
 
   it('finds the three utterances of conversation.wav at their times', async () => {
-    const sut = new VadSegmenter(model.createScorer());
     const samples = fixture('conversation.wav');
     const started = process.cpuUsage();
-    const outputs = await segment(sut, samples);
+    const { sut, outputs } = await segment(model.createScorer(), samples);
     const cpu = process.cpuUsage(started);
     const found = utterances(outputs);
     const expected = (manifestClip((c) => c.file === 'conversation.wav').utterances ?? []).map(
@@ -131,8 +151,7 @@ describe(VadSegmenter.name, () => {
   });
 
   it('finds no speech in noise.wav', async () => {
-    const sut = new VadSegmenter(model.createScorer());
-    expect(await segment(sut, fixture('noise.wav'))).toEqual([]);
+    expect((await segment(model.createScorer(), fixture('noise.wav'))).outputs).toEqual([]);
   });
 
   it('cuts a long unbroken utterance under the length limit', async () => {
@@ -143,9 +162,8 @@ describe(VadSegmenter.name, () => {
     const twice = new Int16Array(clip.length * 2);
     twice.set(clip);
     twice.set(clip, clip.length);
-    const sut = new VadSegmenter(model.createScorer(), { settings: { maxUtteranceMs: 8000 } });
-
-    const found = utterances(await segment(sut, twice));
+    const { outputs } = await segment(model.createScorer(), twice, { maxUtteranceMs: 8000 });
+    const found = utterances(outputs);
 
     process.stdout.write(
       `long utterance cut: ${found.map((u) => `${u.startMs}-${u.endMs}`).join(', ')} ms\n`,
@@ -158,31 +176,29 @@ describe(VadSegmenter.name, () => {
     expect(covered).toBeGreaterThan(0.8 * (twice.length / SAMPLES_PER_MS));
   });
 
-  it('delivers through onOutputs in order behind the synchronous Segmenter face', async () => {
-    const delivered: SegmenterOutput[] = [];
-    const sut = new VadSegmenter(model.createScorer(), {
-      onOutputs: (outputs) => delivered.push(...outputs),
-    });
+  it('delivers in order whether or not the caller waits between pushes', async () => {
     const samples = fixture('conversation.wav');
+    const { sut, out } = vad(model.createScorer());
     const step = 20 * SAMPLES_PER_MS;
     for (let i = 0; i < samples.length; i += step) {
-      expect(sut.push(samples.subarray(i, i + step))).toEqual([]);
+      sut.push(samples.subarray(i, i + step));
+      if (i % (50 * step) === 0) await new Promise((resolve) => setImmediate(resolve));
     }
-    expect(sut.flush()).toEqual([]);
-    await sut.idle();
+    await sut.flush();
 
-    const reference = await segment(new VadSegmenter(model.createScorer()), samples);
-    expect(delivered).toEqual(reference);
+    const reference = await segment(model.createScorer(), samples);
+    expect(out).toEqual(reference.outputs);
   });
 
   it('scores many streams in shared batches with the same cuts as one stream alone', async () => {
     const samples = fixture('conversation.wav');
-    const reference = utterances(await segment(new VadSegmenter(model.createScorer()), samples));
+    const reference = utterances((await segment(model.createScorer(), samples)).outputs);
     const before = model.batchStats;
     // Three streams at once, their frames batched within 5 ms windows.
-    const streams = [0, 1, 2].map(() => new VadSegmenter(model.createScorer(1536, 5)));
     const found = await Promise.all(
-      streams.map(async (sut) => utterances(await segment(sut, samples))),
+      [0, 1, 2].map(async () =>
+        utterances((await segment(model.createScorer(1536, 5), samples)).outputs),
+      ),
     );
     for (const cuts of found) {
       expect(cuts.map((u) => [u.segmentId, u.startMs, u.endMs])).toEqual(
@@ -226,14 +242,12 @@ function tone(ms: number, amplitude: number): Int16Array {
 describe(`${VadSegmenter.name} without the model`, () => {
   it('scores frames under the energy floor 0 without running the model', async () => {
     const scorer = new FakeScorer();
-    const sut = new VadSegmenter(scorer);
+    const { sut, out: outputs } = vad(scorer);
 
-    const outputs = [
-      ...(await sut.pushAsync(tone(1024, 0))),
-      ...(await sut.pushAsync(tone(1024, 3000))),
-      ...(await sut.pushAsync(tone(1024, 0))),
-      ...(await sut.flushAsync()),
-    ];
+    sut.push(tone(1024, 0));
+    sut.push(tone(1024, 3000));
+    sut.push(tone(1024, 0));
+    await sut.flush();
 
     expect(scorer.scored).toBe(32); // the loud second only
     expect(scorer.skipped).toBe(64);
@@ -243,38 +257,29 @@ describe(`${VadSegmenter.name} without the model`, () => {
   });
 
   it('scores the last partial frame on flush and keeps its true length', async () => {
-    const sut = new VadSegmenter(new FakeScorer(), { settings: { preRollMs: 0 } });
+    const { sut, out: outputs } = vad(new FakeScorer(), { preRollMs: 0 });
 
-    await sut.pushAsync(tone(1000, 0));
-    await sut.pushAsync(tone(1001, 3000)); // ends 2001 ms: not a whole number of 512-sample frames
-    const outputs = await sut.flushAsync();
+    sut.push(tone(1000, 0));
+    sut.push(tone(1001, 3000)); // ends 2001 ms: not a whole number of 512-sample frames
+    await sut.flush();
 
     expect(utterances(outputs).map((u) => [u.startMs, u.endMs])).toEqual([[1024, 2001]]);
   });
 
-  it('hands a model failure to onError, and fails every later call with it', async () => {
+  it('hands a model failure to onError once, and delivers nothing more', async () => {
     const scorer = new FakeScorer();
-    const errors: unknown[] = [];
-    const sut = new VadSegmenter(scorer, {
-      onOutputs: () => undefined,
-      onError: (e) => errors.push(e),
-    });
+    const { sut, out, errors } = vad(scorer);
 
     const failure = new Error('model failed');
     scorer.failWith = failure;
     sut.push(tone(100, 3000));
-    await sut.idle();
+    await sut.flush();
     scorer.failWith = null;
-    sut.push(tone(100, 3000));
-    await sut.idle();
+    sut.push(tone(1000, 3000));
+    await sut.flush();
 
     expect(errors).toEqual([failure]);
     expect(scorer.scored).toBe(1);
-    await expect(sut.flushAsync()).rejects.toBe(failure);
-  });
-
-  it('refuses the synchronous face without an onOutputs callback', () => {
-    const sut = new VadSegmenter(new FakeScorer());
-    expect(() => sut.push(tone(20, 0))).toThrow(/onOutputs/);
+    expect(out).toEqual([]);
   });
 });

@@ -1,4 +1,4 @@
-import type { Segmenter, SegmenterOutput, Utterance } from '../segmenter';
+import type { Segmenter, SegmenterOutput, SegmenterSink, Utterance } from '../segmenter';
 import { frameEnergyDbfs, UtteranceCutter } from './utterance-cutter';
 import { VadModel, type FrameScorer } from './vad-model';
 import type { VadSettings } from './vad-settings';
@@ -7,16 +7,10 @@ export interface VadSegmenterOptions {
   /** Overrides of `DEFAULT_VAD_SETTINGS`. */
   settings?: Partial<VadSettings>;
   /**
-   * Where the synchronous `Segmenter` face (`push`/`flush`) delivers its outputs, in order,
-   * once the model has scored the audio. Not needed when only `pushAsync`/`flushAsync` are used.
+   * The model failing, reported once. A failure is final: the stream's recurrent state and
+   * time line are lost, nothing more is delivered, and the owner should end the session.
    */
-  onOutputs?: (outputs: SegmenterOutput[]) => void;
-  /**
-   * Errors of work queued by `push`/`flush` (the model failing). Reported once. Default: rethrown, unhandled.
-   * A failure is final: the stream's recurrent state and time line are lost, and every later
-   * call fails with the same error; the owner should end the session.
-   */
-  onError?: (error: unknown) => void;
+  onError: (error: unknown) => void;
 }
 
 export interface VadStats {
@@ -28,24 +22,13 @@ export interface VadStats {
   modelMs: number;
 }
 
-export class VadCallbackMissingError extends Error {
-  readonly retryable = false;
-  constructor() {
-    super('VadSegmenter.push/flush need an onOutputs callback; use pushAsync/flushAsync otherwise');
-    this.name = 'VadCallbackMissingError';
-  }
-}
-
 /**
  * Speech-aware segmentation: Silero VAD (ONNX) behind a cheap energy gate, deciding cuts with
  * the pure `UtteranceCutter`.
  *
- * The model runs asynchronously, so there are two faces over one serial work queue:
- * - `pushAsync(samples)` / `flushAsync()` resolve with the outputs that audio produced. Calls
- *   may overlap (no need to await one before the next): they are processed strictly in order.
- * - `push` / `flush` implement the synchronous `Segmenter` interface: they queue the same work,
- *   return `[]`, and hand the outputs to `onOutputs` when ready. `idle()` resolves when all
- *   queued work is done (await it after `flush()` before reporting the end of the stream).
+ * The model runs asynchronously: `push` queues the audio on one serial work queue and the
+ * outputs reach the sink, in order, once the model has scored it; `flush` resolves once all
+ * queued work has been delivered.
  *
  * One instance per stream (it holds the stream's recurrent state); the model is shared.
  */
@@ -53,26 +36,25 @@ export class VadSegmenter implements Segmenter {
   readonly #cutter: UtteranceCutter;
   readonly #scorer: FrameScorer;
   readonly #frame: Int16Array;
-  readonly #onOutputs: VadSegmenterOptions['onOutputs'];
+  readonly #sink: SegmenterSink;
   readonly #onError: VadSegmenterOptions['onError'];
   #filled = 0;
-  /** The model's failure: the stream's state is lost, so every later call fails with it. */
-  #failure: unknown = null;
-  #errorReported = false;
-  #queue: Promise<unknown> = Promise.resolve();
+  /** The model's failure: the stream's state is lost, so nothing more is done. */
+  #failed = false;
+  #queue: Promise<void> = Promise.resolve();
   readonly #stats: VadStats = { frames: 0, gatedFrames: 0, modelMs: 0 };
 
   /** A segmenter on the shared, once-loaded default model. */
-  static async create(options: VadSegmenterOptions = {}): Promise<VadSegmenter> {
+  static async create(sink: SegmenterSink, options: VadSegmenterOptions): Promise<VadSegmenter> {
     const model = await VadModel.load();
-    return new VadSegmenter(model.createScorer(), options);
+    return new VadSegmenter(model.createScorer(), sink, options);
   }
 
-  constructor(scorer: FrameScorer, options: VadSegmenterOptions = {}) {
+  constructor(scorer: FrameScorer, sink: SegmenterSink, options: VadSegmenterOptions) {
     this.#cutter = new UtteranceCutter(options.settings);
     this.#scorer = scorer;
     this.#frame = new Int16Array(scorer.frameSamples);
-    this.#onOutputs = options.onOutputs;
+    this.#sink = sink;
     this.#onError = options.onError;
   }
 
@@ -84,23 +66,13 @@ export class VadSegmenter implements Segmenter {
     return { ...this.#stats };
   }
 
-  pushAsync(samples: Int16Array): Promise<SegmenterOutput[]> {
+  push(samples: Int16Array): void {
     const copy = samples.slice(); // the caller may reuse its buffer before the work runs
-    return this.#enqueue(() => this.#process(copy));
+    void this.#enqueue(() => this.#process(copy)).catch(() => undefined); // flush() reports it
   }
 
-  flushAsync(): Promise<SegmenterOutput[]> {
+  flush(): Promise<void> {
     return this.#enqueue(() => this.#flush());
-  }
-
-  push(samples: Int16Array): SegmenterOutput[] {
-    this.#deliver(() => this.pushAsync(samples));
-    return [];
-  }
-
-  flush(): SegmenterOutput[] {
-    this.#deliver(() => this.flushAsync());
-    return [];
   }
 
   /** The utterance in progress, as far as the model has scored the audio. */
@@ -108,39 +80,25 @@ export class VadSegmenter implements Segmenter {
     return this.#cutter.current();
   }
 
-  /** Resolves once everything queued so far has been processed (and delivered). */
-  async idle(): Promise<void> {
-    await this.#queue;
-  }
-
-  #enqueue(work: () => Promise<SegmenterOutput[]>): Promise<SegmenterOutput[]> {
-    const result = this.#queue.then(async () => {
-      if (this.#failure !== null) throw this.#failure;
+  /**
+   * Runs `work` after what is queued and delivers its outputs; resolves once delivered (rejects
+   * only if the sink threw; the queue goes on).
+   */
+  #enqueue(work: () => Promise<SegmenterOutput[]>): Promise<void> {
+    const done = this.#queue.then(async () => {
+      if (this.#failed) return;
+      let outputs: SegmenterOutput[];
       try {
-        return await work();
+        outputs = await work();
       } catch (error) {
-        this.#failure = error;
-        throw error;
+        this.#failed = true; // a failure is final: report it once
+        this.#onError(error);
+        return;
       }
+      if (outputs.length > 0) this.#sink(outputs);
     });
-    this.#queue = result.catch(() => undefined);
-    return result;
-  }
-
-  #deliver(start: () => Promise<SegmenterOutput[]>): void {
-    const onOutputs = this.#onOutputs;
-    if (onOutputs === undefined) throw new VadCallbackMissingError();
-    const delivered = start().then((outputs) => {
-      if (outputs.length > 0) onOutputs(outputs);
-    });
-    // Delivery is part of the queue, so idle() waits for it.
-    this.#queue = this.#queue.then(() => delivered).catch(() => undefined);
-    delivered.catch((error: unknown) => {
-      if (this.#errorReported) return; // a failure is final: report it once
-      this.#errorReported = true;
-      if (this.#onError) this.#onError(error);
-      else throw error;
-    });
+    this.#queue = done.catch(() => undefined);
+    return done;
   }
 
   async #process(samples: Int16Array): Promise<SegmenterOutput[]> {
