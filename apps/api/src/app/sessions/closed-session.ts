@@ -1,5 +1,5 @@
 import type { EngineInfo } from '@whisperstream/shared-types';
-import type { TranscriptStream } from '../transcripts/transcript-stream';
+import type { TranscriptChannel } from '../transcript-bus/transcript-bus';
 import type { Session } from './session';
 
 /**
@@ -17,7 +17,7 @@ export class ClosedSession {
     readonly tokenHash: Buffer,
     readonly language: string | undefined,
     readonly engine: EngineInfo,
-    readonly stream: TranscriptStream,
+    readonly stream: TranscriptChannel,
     /** When it was retired (wall clock): retention runs from here. */
     readonly closedAt: number,
   ) {}

@@ -2,7 +2,7 @@ import { Logger } from '@nestjs/common';
 import type { IceCandidateInit } from '@whisperstream/shared-types';
 import { Semaphore } from '../common/semaphore';
 import { SessionTranscriber } from '../transcription/session-transcriber';
-import { TranscriptStream } from '../transcripts/transcript-stream';
+import { TranscriptStream } from '../transcript-bus/transcript-stream';
 import { Session } from './session';
 
 function makeSession() {

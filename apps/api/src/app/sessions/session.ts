@@ -5,7 +5,7 @@ import type {
   ServerMessage,
   SessionState,
 } from '@whisperstream/shared-types';
-import type { TranscriptStream } from '../transcripts/transcript-stream';
+import type { TranscriptChannel } from '../transcript-bus/transcript-bus';
 import type { SessionTranscriber } from '../transcription/session-transcriber';
 
 /** Something a session owns and must close: its peer connection, its audio pipeline. */
@@ -52,7 +52,7 @@ export interface SessionInit {
   tokenHash: Buffer;
   language?: string;
   engine: EngineInfo;
-  stream: TranscriptStream;
+  stream: TranscriptChannel;
   transcriber: SessionTranscriber;
   logger: Logger;
   now?: () => number;
@@ -68,7 +68,7 @@ export class Session {
   readonly tokenHash: Buffer;
   readonly language?: string;
   readonly engine: EngineInfo;
-  readonly stream: TranscriptStream;
+  readonly stream: TranscriptChannel;
   readonly transcriber: SessionTranscriber;
   readonly abort = new AbortController();
   readonly createdAt: number;

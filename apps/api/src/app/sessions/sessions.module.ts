@@ -1,10 +1,11 @@
 import { Module } from '@nestjs/common';
+import { TranscriptBusModule } from '../transcript-bus/transcript-bus.module';
 import { TranscriptionModule } from '../transcription/transcription.module';
 import { SessionsController } from './sessions.controller';
 import { SessionService } from './sessions.service';
 
 @Module({
-  imports: [TranscriptionModule],
+  imports: [TranscriptionModule, TranscriptBusModule],
   controllers: [SessionsController],
   providers: [SessionService],
   exports: [SessionService],

@@ -4,6 +4,7 @@ import { ApiError } from '../common/api-error';
 import type { AppConfig } from '../config/app-config';
 import { loadConfig } from '../config/config.schema';
 import type { TranscriptionEngine } from '../transcription/engine';
+import { InMemoryTranscriptBus } from '../transcript-bus/in-memory-transcript-bus';
 import { TranscriptionService } from '../transcription/transcription.service';
 import { SessionService } from './sessions.service';
 
@@ -16,7 +17,7 @@ const engine: TranscriptionEngine = {
 function setup(env: Record<string, string> = {}) {
   const config = loadConfig({ MAX_SESSIONS: '2', OFFER_TIMEOUT_MS: '30000', ...env }) as AppConfig;
   const transcription = new TranscriptionService(config, { engine });
-  const sut = new SessionService(config, transcription);
+  const sut = new SessionService(config, transcription, new InMemoryTranscriptBus(config));
   return { sut, config };
 }
 

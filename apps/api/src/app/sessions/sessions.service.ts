@@ -9,7 +9,7 @@ import {
 import type { CreateSessionRequest } from '@whisperstream/shared-types';
 import { ApiError } from '../common/api-error';
 import { AppConfig } from '../config/app-config';
-import { TranscriptStream } from '../transcripts/transcript-stream';
+import { TranscriptBus } from '../transcript-bus/transcript-bus';
 import { TranscriptionService } from '../transcription/transcription.service';
 import { ClosedSession } from './closed-session';
 import { CloseOptions, CONNECT_ADVICE, Session } from './session';
@@ -42,6 +42,7 @@ export class SessionService implements OnModuleInit, OnModuleDestroy, BeforeAppl
   constructor(
     private readonly config: AppConfig,
     private readonly transcription: TranscriptionService,
+    private readonly bus: TranscriptBus,
   ) {}
 
   onModuleInit(): void {
@@ -88,7 +89,7 @@ export class SessionService implements OnModuleInit, OnModuleDestroy, BeforeAppl
     const id = randomBytes(18).toString('base64url'); // 144 random bits
     const token = randomBytes(32).toString('base64url');
     const language = request.language ?? this.config.TRANSCRIPTION_LANGUAGE;
-    const stream = new TranscriptStream(this.config.SSE_REPLAY_EVENTS);
+    const stream = this.bus.open(id);
     const transcriber = this.transcription.createTranscriber(id, language, (event) =>
       stream.emit(event),
     );

@@ -7,6 +7,7 @@ import { PeerConnectionFactory } from '../media/peer-connection.factory';
 import { disableWeriftDefaultStun } from '@whisperstream/werift-patches';
 import type { Session } from '../sessions/session';
 import { SessionService } from '../sessions/sessions.service';
+import { InMemoryTranscriptBus } from '../transcript-bus/in-memory-transcript-bus';
 import { TranscriptionService } from '../transcription/transcription.service';
 import { SignalingService } from './signaling.service';
 
@@ -36,6 +37,7 @@ describe(SignalingService.name, () => {
         transcribe: () => Promise.resolve({ text: '' }),
       },
     }),
+    new InMemoryTranscriptBus(config),
   );
   const pipelines = new AudioPipelineService(config);
   const sut = new SignalingService(new PeerConnectionFactory(config), pipelines, sessions, config);

@@ -2,7 +2,7 @@ import { Logger } from '@nestjs/common';
 import type { AppConfig } from '../config/app-config';
 import { loadConfig } from '../config/config.schema';
 import type { Session } from '../sessions/session';
-import { TranscriptStream } from './transcript-stream';
+import { TranscriptStream } from '../transcript-bus/transcript-stream';
 import { KEEP_ALIVE_FRAME, toSseFrame, TranscriptsService } from './transcripts.service';
 
 describe(TranscriptsService.name, () => {

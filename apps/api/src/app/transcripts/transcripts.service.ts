@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { TranscriptEvent } from '@whisperstream/shared-types';
 import { Observable } from 'rxjs';
 import { AppConfig } from '../config/app-config';
-import type { TranscriptStream } from './transcript-stream';
+import type { TranscriptChannel } from '../transcript-bus/transcript-bus';
 
 /** One SSE frame: `id`, `event` and a single-line JSON `data`. */
 export function toSseFrame(event: TranscriptEvent): string {
@@ -19,7 +19,7 @@ export class TranscriptsService {
    * The text of a session's SSE stream: a `retry` hint, the events after `lastEventId`
    * (replayed, then live), and a keep-alive comment every SSE_KEEPALIVE_MS until `end`.
    */
-  sse$(session: { readonly stream: TranscriptStream }, lastEventId: number): Observable<string> {
+  sse$(session: { readonly stream: TranscriptChannel }, lastEventId: number): Observable<string> {
     return new Observable<string>((subscriber) => {
       subscriber.next('retry: 2000\n\n');
       const keepAlive = setInterval(

@@ -6,12 +6,14 @@ import type {
   TranscriptLine,
 } from '@whisperstream/shared-types';
 
+import type { TranscriptChannel } from './transcript-bus';
+
 /**
- * One session's events: numbered from 1, kept in a bounded buffer for `Last-Event-ID`
- * replay, multicast live to every subscriber, and ended once with `end`. The final lines
- * are kept whole (they are the transcript).
+ * One session's events in this process: numbered from 1, kept in a bounded buffer for
+ * `Last-Event-ID` replay, multicast live to every subscriber, and ended once with `end`. The
+ * final lines are kept whole (they are the transcript).
  */
-export class TranscriptStream {
+export class TranscriptStream implements TranscriptChannel {
   #events: TranscriptEvent[] = [];
   readonly #live = new Subject<TranscriptEvent>();
   readonly #lines: TranscriptLine[] = [];
