@@ -1,7 +1,7 @@
 import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { OpusEncoder } from '@discordjs/opus';
 import { AppConfig } from '../config/app-config';
-import { AudioPipeline, PipelineSink } from './audio-pipeline';
+import { AudioPipeline, type PcmSink } from './audio-pipeline';
 import { AUDIO_BURST_MS, AUDIO_MAX_SPEED } from './audio-rate-limit';
 import { PipelineTotals } from './pipeline-totals.service';
 import { SAMPLE_RATE } from './opus-decode.stage';
@@ -33,36 +33,27 @@ export class AudioPipelineService implements OnModuleInit {
   }
 
   /**
-   * One stream's pipeline, its audio capped at real time plus AUDIO_BURST_MS and AUDIO_MAX_SPEED:
-   * going over it is logged once (warn) and counted. `sessionId` names the session in that log.
+   * One RTP stream's pipeline, decoding to PCM for `sink`, its audio capped at real time plus
+   * AUDIO_BURST_MS and AUDIO_MAX_SPEED: going over it is logged once (warn) and counted.
+   * `sessionId` names the session in that log.
    */
-  create(
-    payloadType: number,
-    sink: PipelineSink,
-    context: { sessionId?: string } = {},
-  ): AudioPipeline {
+  create(payloadType: number, sink: PcmSink, context: { sessionId?: string } = {}): AudioPipeline {
     // libopus decodes straight to 16 kHz mono; a decoder holds state, so one per stream.
     const decoder = new OpusEncoder(SAMPLE_RATE, 1);
     const ref: { pipeline?: AudioPipeline } = {};
-    ref.pipeline = new AudioPipeline(
-      payloadType,
-      decoder,
-      (out) => this.createSegmenter(out),
-      sink,
-      {
-        onEnd: (stats) => this.totals.record(stats),
-        onRateLimited: () => {
-          this.totals.recordRateLimited();
-          this.#logger.warn({
-            msg: 'audio arrives faster than real time; what is over the cap is dropped',
-            sessionId: context.sessionId,
-            burstMs: AUDIO_BURST_MS,
-            maxSpeed: AUDIO_MAX_SPEED,
-            audioMs: ref.pipeline?.stats.audioMs,
-          });
-        },
+    ref.pipeline = new AudioPipeline(payloadType, decoder, sink, {
+      onEnd: (stats) => this.totals.record(stats),
+      onRateLimited: () => {
+        this.totals.recordRateLimited();
+        this.#logger.warn({
+          msg: 'audio arrives faster than real time; what is over the cap is dropped',
+          sessionId: context.sessionId,
+          burstMs: AUDIO_BURST_MS,
+          maxSpeed: AUDIO_MAX_SPEED,
+          audioMs: ref.pipeline?.stats.audioMs,
+        });
       },
-    );
+    });
     return ref.pipeline;
   }
 

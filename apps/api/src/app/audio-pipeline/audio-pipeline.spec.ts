@@ -34,39 +34,39 @@ function realTime() {
   };
 }
 
+/**
+ * The decoded audio, cut by a fixed 1 s segmenter as a session's LiveTranscription would:
+ * `sink` for the pipeline, the utterances cut, and `end` (pipeline, then segmenter).
+ */
 function collect() {
   const utterances: Utterance[] = [];
-  const starts: number[] = [];
+  const segmenter = new FixedSegmenter(1000, (outputs) => {
+    for (const o of outputs) if (o.type === 'utterance') utterances.push(o.utterance);
+  });
   return {
     utterances,
-    starts,
-    sink: {
-      speechStart: (_id: number, startMs: number) => starts.push(startMs),
-      utterance: (u: Utterance) => utterances.push(u),
+    sink: (samples: Int16Array) => segmenter.push(samples),
+    end: async (sut: AudioPipeline) => {
+      sut.end();
+      await segmenter.flush();
     },
   };
 }
 
 describe(AudioPipeline.name, () => {
   it('turns an RTP stream into fixed utterances with the right times, flushing the tail', async () => {
-    const { utterances, sink } = collect();
+    const { utterances, sink, end } = collect();
     const { now, send } = realTime();
-    const sut = new AudioPipeline(
-      111,
-      new OpusEncoder(16000, 1),
-      (out) => new FixedSegmenter(1000, out),
-      sink,
-      {
-        now,
-      },
-    );
+    const sut = new AudioPipeline(111, new OpusEncoder(16000, 1), sink, {
+      now,
+    });
     send(sut, rtpStream(130)); // 2.6 s
     expect(utterances.map((u) => [u.startMs, u.endMs])).toEqual([
       [0, 1000],
       [1000, 2000],
     ]);
-    await sut.end();
-    await sut.end();
+    await end(sut);
+    await end(sut);
     expect(utterances.map((u) => [u.startMs, u.endMs])).toEqual([
       [0, 1000],
       [1000, 2000],
@@ -76,18 +76,13 @@ describe(AudioPipeline.name, () => {
   });
 
   it('keeps time right through reordering and loss', async () => {
-    const { utterances, sink } = collect();
-    const sut = new AudioPipeline(
-      111,
-      new OpusEncoder(16000, 1),
-      (out) => new FixedSegmenter(1000, out),
-      sink,
-    );
+    const { utterances, sink, end } = collect();
+    const sut = new AudioPipeline(111, new OpusEncoder(16000, 1), sink);
     const packets = rtpStream(100);
     [packets[10], packets[11]] = [packets[11], packets[10]];
     const sent = packets.filter((_, i) => i % 10 !== 5); // 10 % loss
     sent.forEach((p) => sut.push(p));
-    await sut.end();
+    await end(sut);
     expect(sut.stats).toMatchObject({
       lost: 10,
       reordered: 1,
@@ -99,21 +94,15 @@ describe(AudioPipeline.name, () => {
   });
 
   it('keeps the audio flowing when the sender restarts its sequence 1,000 back', async () => {
-    const { utterances, sink } = collect();
+    const { utterances, sink, end } = collect();
     const { now, send } = realTime();
-    const sut = new AudioPipeline(
-      111,
-      new OpusEncoder(16000, 1),
-      (out) => new FixedSegmenter(1000, out),
-      sink,
-      {
-        now,
-      },
-    );
+    const sut = new AudioPipeline(111, new OpusEncoder(16000, 1), sink, {
+      now,
+    });
     send(sut, rtpStream(100, 5000, 900_000)); // 2 s
     // Same SSRC, sequence and clock 1,000 packets back, as a sender that started again.
     send(sut, rtpStream(100, 4000, 900_000 - 1000 * 960)); // 2 s more
-    await sut.end();
+    await end(sut);
     expect(utterances.map((u) => [u.startMs, u.endMs])).toEqual([
       [0, 1000],
       [1000, 2000],
@@ -133,13 +122,13 @@ describe(AudioPipeline.name, () => {
   });
 
   it('drops audio sent 40 times faster than real time before decoding it, and says so once', async () => {
-    const { utterances, sink } = collect();
+    const { utterances, sink, end } = collect();
     let clock = 1_000_000;
     const real = new OpusEncoder(16000, 1);
     let decodes = 0;
     const decoder = { decode: (payload: Buffer) => (decodes++, real.decode(payload)) };
     const onRateLimited = jest.fn();
-    const sut = new AudioPipeline(111, decoder, (out) => new FixedSegmenter(1000, out), sink, {
+    const sut = new AudioPipeline(111, decoder, sink, {
       now: () => clock,
       onRateLimited,
     });
@@ -162,7 +151,7 @@ describe(AudioPipeline.name, () => {
       clock += 20;
       sut.push(packet);
     }
-    await sut.end();
+    await end(sut);
     expect(sut.stats.rateLimited).toBe(flooded.rateLimited);
     expect(sut.stats.decoded).toBe(flooded.decoded + 100);
     expect(onRateLimited).toHaveBeenCalledTimes(1);
@@ -170,17 +159,11 @@ describe(AudioPipeline.name, () => {
   });
 
   it('does not let a sender’s RTP clock run the time line ahead of real time with silence', async () => {
-    const { sink } = collect();
+    const { sink, end } = collect();
     let clock = 1_000_000;
-    const sut = new AudioPipeline(
-      111,
-      new OpusEncoder(16000, 1),
-      (out) => new FixedSegmenter(1000, out),
-      sink,
-      {
-        now: () => clock,
-      },
-    );
+    const sut = new AudioPipeline(111, new OpusEncoder(16000, 1), sink, {
+      now: () => clock,
+    });
     // One packet every 20 ms, each claiming 4 s later on the RTP clock (under the 5 s jump).
     const packets = rtpStream(250).map((p, i) => ({
       ...p,
@@ -195,40 +178,15 @@ describe(AudioPipeline.name, () => {
     expect(sut.stats.audioMs).toBeLessThanOrEqual(
       elapsedMs * AUDIO_MAX_SPEED + AUDIO_BURST_MS + 20,
     );
-    await sut.end();
+    await end(sut);
   });
 
   it('ignores packets of another payload type', async () => {
-    const { utterances, sink } = collect();
-    const sut = new AudioPipeline(
-      96,
-      new OpusEncoder(16000, 1),
-      (out) => new FixedSegmenter(1000, out),
-      sink,
-    );
+    const { utterances, sink, end } = collect();
+    const sut = new AudioPipeline(96, new OpusEncoder(16000, 1), sink);
     rtpStream(60).forEach((p) => sut.push(p));
-    await sut.end();
+    await end(sut);
     expect(utterances).toEqual([]);
     expect(sut.stats.ignored).toBe(60);
-  });
-
-  it('maps session time to the wall-clock time the audio arrived', () => {
-    let clock = 10_000;
-    const speechEnds: number[] = [];
-    const sut = new AudioPipeline(
-      111,
-      new OpusEncoder(16000, 1),
-      (out) => new FixedSegmenter(1000, out),
-      { speechStart: () => undefined, utterance: (_u, at) => speechEnds.push(at) },
-      { now: () => clock },
-    );
-    for (const packet of rtpStream(60)) {
-      clock += 20; // real time: one 20 ms packet every 20 ms
-      sut.push(packet);
-    }
-    // The packet ending at 1000 ms of audio arrived at 10_000 + 50 * 20.
-    expect(speechEnds).toEqual([11_000]);
-    expect(sut.wallTimeOf(1200)).toBe(11_200);
-    expect(sut.current()).toMatchObject({ startMs: 1000, endMs: 1200 });
   });
 });

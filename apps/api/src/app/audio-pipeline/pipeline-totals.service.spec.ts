@@ -40,13 +40,10 @@ describe(PipelineTotals.name, () => {
     });
   });
 
-  it('records a pipeline made by AudioPipelineService once, when it ends', async () => {
+  it('records a pipeline made by AudioPipelineService once, when it ends', () => {
     const sut = new PipelineTotals();
     const config = { SEGMENTATION: 'fixed', FIXED_CHUNK_MS: 1000 } as unknown as AppConfig;
-    const pipeline = new AudioPipelineService(config, sut).create(111, {
-      speechStart: () => undefined,
-      utterance: () => undefined,
-    });
+    const pipeline = new AudioPipelineService(config, sut).create(111, () => undefined);
     const encoder = new OpusEncoder(48000, 2);
     const payload = encoder.encode(Buffer.alloc(960 * 2 * 2));
     for (const seq of [0, 1, 3]) {
@@ -56,7 +53,8 @@ describe(PipelineTotals.name, () => {
       });
     }
     expect(sut.snapshot().pipelinesEnded).toBe(0);
-    await Promise.all([pipeline.end(), pipeline.end()]); // idempotent: counted once
+    pipeline.end();
+    pipeline.end(); // idempotent: counted once
     expect(sut.snapshot()).toEqual({
       pipelinesEnded: 1,
       rtpReceived: 3,
@@ -69,15 +67,13 @@ describe(PipelineTotals.name, () => {
     });
   });
 
-  it('counts a session whose audio goes over the cap once, live, and warns once naming it', async () => {
+  it('counts a session whose audio goes over the cap once, live, and warns once naming it', () => {
     const sut = new PipelineTotals();
     const warn = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
     const config = { SEGMENTATION: 'fixed', FIXED_CHUNK_MS: 1000 } as unknown as AppConfig;
-    const pipeline = new AudioPipelineService(config, sut).create(
-      111,
-      { speechStart: () => undefined, utterance: () => undefined },
-      { sessionId: 'session-1' },
-    );
+    const pipeline = new AudioPipelineService(config, sut).create(111, () => undefined, {
+      sessionId: 'session-1',
+    });
     const payload = new OpusEncoder(48000, 2).encode(Buffer.alloc(960 * 2 * 2));
     // 6 s of audio at once: more than the burst allows.
     for (let seq = 0; seq < 300; seq++) {
@@ -87,7 +83,7 @@ describe(PipelineTotals.name, () => {
       });
     }
     expect(sut.snapshot().sessionsRateLimited).toBe(1);
-    await pipeline.end();
+    pipeline.end();
     const { rtpRateLimited, sessionsRateLimited } = sut.snapshot();
     expect(rtpRateLimited).toBeGreaterThan(150);
     expect(sessionsRateLimited).toBe(1);

@@ -1,6 +1,8 @@
 import { Logger } from '@nestjs/common';
 import type { IceCandidateInit } from '@whisperstream/shared-types';
+import { FixedSegmenter } from '../audio-pipeline/segmenter';
 import { Semaphore } from '../common/semaphore';
+import { LiveTranscription } from '../live/live-transcription';
 import { SessionTranscriber } from '../transcription/session-transcriber';
 import { TranscriptStream } from '../transcript-bus/transcript-stream';
 import { Session } from './session';
@@ -19,12 +21,17 @@ function makeSession() {
     logger: new Logger('test'),
     sessionId: 's',
   });
+  const live = new LiveTranscription({
+    createSegmenter: (sink) => new FixedSegmenter(1000, sink),
+    transcriber,
+    publish: (e) => stream.emit(e),
+  });
   return new Session({
     id: 's',
     tokenHash: Buffer.alloc(32),
     engine: { id: 'e', model: 'm' },
     stream,
-    transcriber,
+    live,
     logger: new Logger('test'),
   });
 }
@@ -69,17 +76,17 @@ describe(Session.name, () => {
     expect(old.close).toHaveBeenCalledWith(4000, expect.any(String));
   });
 
-  it('closes in order: media, pipeline flush, transcriptions, then end and the socket', async () => {
+  it('closes in order: media, audio ingress flush, transcriptions, then end and the socket', async () => {
     const sut = makeSession();
     const order: string[] = [];
     sut.attachPeer({ close: () => void order.push('peer') });
-    sut.attachPipeline({ end: () => void order.push('pipeline') });
+    sut.attachIngress({ end: () => void order.push('ingress') });
     const socket = { send: jest.fn(), close: jest.fn(() => void order.push('socket')) };
     sut.attachSocket(socket);
     sut.stream.events$().subscribe((e) => e.type === 'end' && order.push('end'));
     await sut.close({ reason: 'deleted', drainMs: 10 });
     await sut.close({ reason: 'bye', drainMs: 10 });
-    expect(order).toEqual(['peer', 'pipeline', 'end', 'socket']);
+    expect(order).toEqual(['peer', 'ingress', 'end', 'socket']);
     expect(sut.state).toBe('closed');
     expect(sut.abort.signal.aborted).toBe(true);
   });

@@ -6,15 +6,15 @@ import type {
   SessionState,
 } from '@whisperstream/shared-types';
 import type { TranscriptChannel } from '../transcript-bus/transcript-bus';
-import type { SessionTranscriber } from '../transcription/session-transcriber';
+import type { LiveTranscription } from '../live/live-transcription';
 
 /** Something a session owns and must close: its peer connection, its audio pipeline. */
 export interface SessionResource {
   close(): void | Promise<void>;
 }
 
-/** The pipeline, whose end flushes what it still holds into the transcriber. */
-export interface SessionPipeline {
+/** Where the session's audio comes from (WebRTC's RTP pipeline): its end hands on what it holds. */
+export interface SessionIngress {
   end(): void | Promise<void>;
 }
 
@@ -53,7 +53,7 @@ export interface SessionInit {
   language?: string;
   engine: EngineInfo;
   stream: TranscriptChannel;
-  transcriber: SessionTranscriber;
+  live: LiveTranscription;
   logger: Logger;
   now?: () => number;
 }
@@ -69,7 +69,8 @@ export class Session {
   readonly language?: string;
   readonly engine: EngineInfo;
   readonly stream: TranscriptChannel;
-  readonly transcriber: SessionTranscriber;
+  /** The chain from the session's audio to its events. */
+  readonly live: LiveTranscription;
   readonly abort = new AbortController();
   readonly createdAt: number;
 
@@ -83,7 +84,7 @@ export class Session {
 
   #state: SessionState = 'waiting-for-media';
   #peer?: SessionResource;
-  #pipeline?: SessionPipeline;
+  #ingress?: SessionIngress;
   #socket?: SessionSocket;
   #remoteDescriptionSet = false;
   readonly #outbox: ServerMessage[] = [];
@@ -99,7 +100,7 @@ export class Session {
     this.language = init.language;
     this.engine = init.engine;
     this.stream = init.stream;
-    this.transcriber = init.transcriber;
+    this.live = init.live;
     this.#logger = init.logger;
     this.#now = init.now ?? Date.now;
     this.createdAt = this.#now();
@@ -132,8 +133,8 @@ export class Session {
     if (this.#peer === peer) this.#peer = undefined;
   }
 
-  attachPipeline(pipeline: SessionPipeline): void {
-    this.#pipeline = pipeline;
+  attachIngress(ingress: SessionIngress): void {
+    this.#ingress = ingress;
   }
 
   /** A new signaling socket replaces the old one; what waited in the outbox goes out now. */
@@ -199,11 +200,11 @@ export class Session {
     }
     this.#peer = undefined;
     try {
-      await this.#pipeline?.end();
+      await this.#ingress?.end();
     } catch (e) {
-      this.#logger.warn({ msg: 'pipeline end failed', sessionId: this.id, error: String(e) });
+      this.#logger.warn({ msg: 'audio ingress end failed', sessionId: this.id, error: String(e) });
     }
-    await this.transcriber.drain(drainMs);
+    await this.live.end(drainMs);
     if (error) {
       this.stream.emit({ type: 'error', data: { ...error, retryable: false } });
     }
@@ -219,8 +220,8 @@ export class Session {
       msg: 'session closed',
       sessionId: this.id,
       reason,
-      transcribed: this.transcriber.completed,
-      failed: this.transcriber.failed,
+      transcribed: this.live.counts.completed,
+      failed: this.live.counts.failed,
     });
   }
 

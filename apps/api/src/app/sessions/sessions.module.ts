@@ -1,11 +1,12 @@
 import { Module } from '@nestjs/common';
 import { TranscriptBusModule } from '../transcript-bus/transcript-bus.module';
+import { LiveModule } from '../live/live.module';
 import { TranscriptionModule } from '../transcription/transcription.module';
 import { SessionsController } from './sessions.controller';
 import { SessionService } from './sessions.service';
 
 @Module({
-  imports: [TranscriptionModule, TranscriptBusModule],
+  imports: [TranscriptionModule, LiveModule, TranscriptBusModule],
   controllers: [SessionsController],
   providers: [SessionService],
   exports: [SessionService],

@@ -4,6 +4,8 @@ import { ApiError } from '../common/api-error';
 import type { AppConfig } from '../config/app-config';
 import { loadConfig } from '../config/config.schema';
 import type { TranscriptionEngine } from '../transcription/engine';
+import { AudioPipelineService } from '../audio-pipeline/audio-pipeline.service';
+import { LiveTranscriptionService } from '../live/live-transcription.service';
 import { InMemoryTranscriptBus } from '../transcript-bus/in-memory-transcript-bus';
 import { TranscriptionService } from '../transcription/transcription.service';
 import { SessionService } from './sessions.service';
@@ -17,7 +19,8 @@ const engine: TranscriptionEngine = {
 function setup(env: Record<string, string> = {}) {
   const config = loadConfig({ MAX_SESSIONS: '2', OFFER_TIMEOUT_MS: '30000', ...env }) as AppConfig;
   const transcription = new TranscriptionService(config, { engine });
-  const sut = new SessionService(config, transcription, new InMemoryTranscriptBus(config));
+  const live = new LiveTranscriptionService(transcription, new AudioPipelineService(config));
+  const sut = new SessionService(config, transcription, live, new InMemoryTranscriptBus(config));
   return { sut, config };
 }
 
@@ -188,7 +191,7 @@ describe(SessionService.name, () => {
       const kept = sut.lookup(session.id, token);
       expect(kept).not.toBe(session);
       expect(kept).toMatchObject({ id: session.id, language: 'de', engine: session.engine });
-      expect(kept).not.toHaveProperty('transcriber');
+      expect(kept).not.toHaveProperty('live');
       expect(kept.stream.lines).toEqual([{ ...line, engine: 'fake' }]);
       const replay: TranscriptEvent[] = [];
       kept.stream.events$(0).subscribe((e) => replay.push(e));

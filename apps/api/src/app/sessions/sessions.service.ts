@@ -9,6 +9,7 @@ import {
 import type { CreateSessionRequest } from '@whisperstream/shared-types';
 import { ApiError } from '../common/api-error';
 import { AppConfig } from '../config/app-config';
+import { LiveTranscriptionService } from '../live/live-transcription.service';
 import { TranscriptBus } from '../transcript-bus/transcript-bus';
 import { TranscriptionService } from '../transcription/transcription.service';
 import { ClosedSession } from './closed-session';
@@ -42,6 +43,7 @@ export class SessionService implements OnModuleInit, OnModuleDestroy, BeforeAppl
   constructor(
     private readonly config: AppConfig,
     private readonly transcription: TranscriptionService,
+    private readonly live: LiveTranscriptionService,
     private readonly bus: TranscriptBus,
   ) {}
 
@@ -90,9 +92,7 @@ export class SessionService implements OnModuleInit, OnModuleDestroy, BeforeAppl
     const token = randomBytes(32).toString('base64url');
     const language = request.language ?? this.config.TRANSCRIPTION_LANGUAGE;
     const stream = this.bus.open(id);
-    const transcriber = this.transcription.createTranscriber(id, language, (event) =>
-      stream.emit(event),
-    );
+    const live = this.live.create(id, language, (event) => stream.emit(event));
     const engine = this.transcription.engineInfo;
     if (!engine) throw new ApiError(503, 'no_engine', 'no transcription engine');
     const session = new Session({
@@ -101,7 +101,7 @@ export class SessionService implements OnModuleInit, OnModuleDestroy, BeforeAppl
       language,
       engine,
       stream,
-      transcriber,
+      live,
       logger: this.#logger,
     });
     this.#sessions.set(id, session);

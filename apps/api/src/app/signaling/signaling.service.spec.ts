@@ -7,6 +7,7 @@ import { PeerConnectionFactory } from '../media/peer-connection.factory';
 import { disableWeriftDefaultStun } from '@whisperstream/werift-patches';
 import type { Session } from '../sessions/session';
 import { SessionService } from '../sessions/sessions.service';
+import { LiveTranscriptionService } from '../live/live-transcription.service';
 import { InMemoryTranscriptBus } from '../transcript-bus/in-memory-transcript-bus';
 import { TranscriptionService } from '../transcription/transcription.service';
 import { SignalingService } from './signaling.service';
@@ -28,18 +29,20 @@ async function offer(kind: 'audio' | 'video'): Promise<{ sdp: string; pc: RTCPee
 
 describe(SignalingService.name, () => {
   const config = loadConfig({ ICE_HOST_ADDRESSES: '127.0.0.1' }) as AppConfig;
+  const transcription = new TranscriptionService(config, {
+    engine: {
+      info: { id: 'e', model: 'm' },
+      paid: false,
+      transcribe: () => Promise.resolve({ text: '' }),
+    },
+  });
+  const pipelines = new AudioPipelineService(config);
   const sessions = new SessionService(
     config,
-    new TranscriptionService(config, {
-      engine: {
-        info: { id: 'e', model: 'm' },
-        paid: false,
-        transcribe: () => Promise.resolve({ text: '' }),
-      },
-    }),
+    transcription,
+    new LiveTranscriptionService(transcription, pipelines),
     new InMemoryTranscriptBus(config),
   );
-  const pipelines = new AudioPipelineService(config);
   const sut = new SignalingService(new PeerConnectionFactory(config), pipelines, sessions, config);
   const peers: RTCPeerConnection[] = [];
   const opened: Session[] = [];

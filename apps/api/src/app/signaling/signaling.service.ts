@@ -154,17 +154,16 @@ export class SignalingService {
       this.#logger.warn({ msg: 'audio track without a negotiated codec', sessionId: session.id });
       return;
     }
-    const pipeline = this.pipelines.create(payloadType, {
-      speechStart: (segmentId, startMs, startAt) => {
-        session.transcriber.speechStarted(segmentId, startAt);
-        session.stream.emit({ type: 'speech-start', data: { segmentId, startMs } });
-      },
-      utterance: (utterance, speechEndAt) => session.transcriber.submit(utterance, speechEndAt),
-    });
-    session.transcriber.startPartials(() => pipeline.current());
-    session.attachPipeline({
-      end: async () => {
-        await pipeline.end();
+    // The RTP pipeline decodes to PCM for the session's LiveTranscription: from here on
+    // nothing knows the audio came over WebRTC.
+    const pipeline = this.pipelines.create(
+      payloadType,
+      (samples, receivedAt) => session.live.push(samples, receivedAt),
+      { sessionId: session.id },
+    );
+    session.attachIngress({
+      end: () => {
+        pipeline.end();
         this.#logger.log({ msg: 'audio pipeline ended', sessionId: session.id, ...pipeline.stats });
       },
     });
