@@ -24,6 +24,7 @@ describe('hostile RTP actions', () => {
         'other-ssrc',
         'padding',
         'seq-jump',
+        'seq-restart',
         'seq-run',
         'ts-jump',
         'wrong-pt',
@@ -40,6 +41,19 @@ describe('hostile RTP actions', () => {
       offsets.slice(1).forEach((o, k) => expect(o).toBe(offsets[k] + 1));
       expect(action.packets.length).toBeGreaterThanOrEqual(6);
     }
+  });
+
+  it('marks a restart, whose packets run in order from where the stream goes on', () => {
+    let restarts = 0;
+    for (let i = 0; i < 1000; i++) {
+      const action = hostileAction(Rng.derive(4, 'rtp', i), FRAMES);
+      if (!action.kind.startsWith('seq-restart')) continue;
+      restarts++;
+      expect(action.restart).toBe(true);
+      const offsets = action.packets.map((p) => p.seqOffset ?? NaN);
+      offsets.slice(1).forEach((o, k) => expect(o).toBe(offsets[k] + 1));
+    }
+    expect(restarts).toBeGreaterThan(10);
   });
 
   it('keeps CSRC lists within the header`s 15 and one-byte extensions within RFC 8285', () => {

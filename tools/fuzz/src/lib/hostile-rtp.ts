@@ -23,6 +23,11 @@ export interface HostileAction {
   packets: HostilePacket[];
   /** Sent at real time (20 ms apart); false: all at once (above real time). */
   paced: boolean;
+  /**
+   * The sender restarted: its stream goes on after the last packet of this action (sequence and
+   * timestamp), not where it was (issue 11, 2: a session must follow it, not go deaf).
+   */
+  restart?: boolean;
 }
 
 /** Payload types other than the negotiated one; 72-76 with the marker bit look like RTCP. */
@@ -49,6 +54,7 @@ export function hostileAction(rng: Rng, validFrames: readonly Buffer[]): Hostile
   const kind = rng.weighted<string>([
     [6, 'seq-jump'],
     [5, 'seq-run'],
+    [5, 'seq-restart'],
     [6, 'ts-jump'],
     [5, 'csrc'],
     [7, 'extensions'],
@@ -84,6 +90,22 @@ export function hostileAction(rng: Rng, validFrames: readonly Buffer[]): Hostile
           payload: valid(),
         })),
         paced: true,
+      };
+    }
+    case 'seq-restart': {
+      // The sender restarts its stream (same SSRC) elsewhere and stays there.
+      const offset = rng.pick([-1000, 1000, -20000, 20000, -30000, -3]);
+      const count = rng.int(3, 30);
+      const tsShift = rng.pick([0, offset * 960, rng.uint32()]);
+      return {
+        kind: `seq-restart(${offset})`,
+        packets: Array.from({ length: count }, (_, i) => ({
+          seqOffset: offset + i,
+          tsOffset: tsShift + i * 960,
+          payload: valid(),
+        })),
+        paced: true,
+        restart: true,
       };
     }
     case 'ts-jump': {

@@ -3,6 +3,7 @@ import {
   applySdpOps,
   browserLikeOffer,
   describeSdpOps,
+  mustRefuseReason,
   mutateSdp,
   normaliseOffer,
 } from './sdp-mutations';
@@ -110,5 +111,29 @@ describe('SDP mutations', () => {
     expect(a).toMatch(/^a=ice-pwd:[0-9a-f]{22}$/m);
     expect(a).toMatch(/^a=fingerprint:sha-256 ([0-9A-F]{2}:){31}[0-9A-F]{2}$/m);
     expect(browserLikeOffer(Rng.derive(9, 'b'))).toMatch(/^a=rtpmap:111 opus\/48000\/2$/m);
+  });
+
+  it('names the offers that cannot connect (issue 11, 5), and leaves the rest to the server', () => {
+    expect(mustRefuseReason(OFFER)).toBeNull();
+    const drop = (prefix: string) => applySdpOps(OFFER, [{ op: 'drop', line: { prefix } }]);
+    expect(mustRefuseReason(drop('a=fingerprint:'))).toBe('no a=fingerprint');
+    expect(mustRefuseReason(drop('a=ice-ufrag:'))).toBe('no a=ice-ufrag');
+    expect(mustRefuseReason(drop('a=ice-pwd:'))).toBe('no a=ice-pwd');
+    const set = (prefix: string, value: string) =>
+      applySdpOps(OFFER, [{ op: 'set-value', line: { prefix }, value, kind: 'crafted' }]);
+    expect(mustRefuseReason(set('a=ice-pwd:', ''))).toBe('an empty a=ice-pwd');
+    expect(mustRefuseReason(set('a=ice-ufrag:', 'x'.repeat(900)))).toBe(
+      'an a=ice-ufrag over 256 characters',
+    );
+    expect(mustRefuseReason(set('a=fingerprint:', 'md5 AB:CD'))).toBe(
+      'a=fingerprint with md5 only',
+    );
+    // Broken past judging here (CR line ends, two m-sections): the server decides.
+    expect(
+      mustRefuseReason(applySdpOps(drop('a=fingerprint:'), [{ op: 'line-ends', style: 'cr' }])),
+    ).toBeNull();
+    expect(
+      mustRefuseReason(applySdpOps(drop('a=fingerprint:'), [{ op: 'swap-sections' }])),
+    ).toBeNull();
   });
 });

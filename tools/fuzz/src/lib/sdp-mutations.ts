@@ -479,3 +479,31 @@ export function browserLikeOffer(rng: Rng): string {
     '',
   ].join('\r\n');
 }
+
+const FINGERPRINT_HASHES = ['sha-1', 'sha-224', 'sha-256', 'sha-384', 'sha-512'];
+
+/**
+ * Why an offer cannot connect and must be refused with 400 (issue 11, 5), for the clear cases
+ * only: a well-formed offer (CRLF or LF lines, one m-section) with no `a=fingerprint` or only
+ * unknown hash functions, or no usable `a=ice-ufrag`/`a=ice-pwd` (missing, empty, over 256
+ * characters). Null when the offer has none of these, or is too broken to judge here.
+ */
+export function mustRefuseReason(sdp: string): string | null {
+  if (!/^v=0\r?\n/.test(sdp) || /\r(?!\n)/.test(sdp)) return null;
+  const lines = sdp.split(/\r?\n/);
+  if (lines.filter((l) => l.startsWith('m=')).length !== 1) return null;
+  const values = (prefix: string) =>
+    lines.filter((l) => l.startsWith(prefix)).map((l) => l.slice(prefix.length).trim());
+  const fingerprints = values('a=fingerprint:');
+  if (fingerprints.length === 0) return 'no a=fingerprint';
+  const hashes = fingerprints.map((f) => f.split(/\s+/)[0].toLowerCase());
+  if (hashes.every((h) => !FINGERPRINT_HASHES.includes(h)))
+    return `a=fingerprint with ${hashes.join(', ') || 'no hash function'} only`;
+  for (const name of ['ice-ufrag', 'ice-pwd'] as const) {
+    const found = values(`a=${name}:`);
+    if (found.length === 0) return `no a=${name}`;
+    if (found.every((v) => v === '')) return `an empty a=${name}`;
+    if (found.every((v) => v.length > 256)) return `an a=${name} over 256 characters`;
+  }
+  return null;
+}

@@ -11,6 +11,7 @@ import {
   applySdpOps,
   browserLikeOffer,
   describeSdpOps,
+  mustRefuseReason,
   mutateSdp,
   normaliseOffer,
   type SdpOp,
@@ -121,6 +122,16 @@ export async function fuzzSdp(ctx: TargetContext): Promise<void> {
     }
     if (status === 200) {
       tally.stat('accepted');
+      const reason = mustRefuseReason(sdp);
+      if (reason) {
+        tally.find({
+          kind: 'contract',
+          caseIndex: index,
+          input,
+          detail: `an offer that cannot connect (${reason}) was accepted with 200; it must be 400 invalid_sdp (issue 11, 5)`,
+          raw: sdp,
+        });
+      }
       accepted.push({ index, ops, base });
       await api.deleteSession(session.sessionId, session.token).catch(() => undefined);
       session = null;

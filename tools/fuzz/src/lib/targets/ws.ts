@@ -41,6 +41,7 @@ export async function fuzzWs(ctx: TargetContext): Promise<void> {
   const ufrag = iceUfrag(offer) ?? '';
   const pace = new RateWindow(PACE.limit, PACE.windowMs);
   let sentinel = 0;
+  let misses = 0;
   let current: Signaling | null = null;
 
   await upgradeProbes(ctx);
@@ -92,6 +93,20 @@ export async function fuzzWs(ctx: TargetContext): Promise<void> {
     tally.stat(`case:${c.kind.replace(/\(.*|-\d+$/, '')}`);
     const outcome = await runCase(current.socket, c, pace, ++sentinel);
     for (const code of outcome.codes) tally.errorCode(code);
+    if (outcome.problem?.kind === 'hang' && current.socket.isOpen) {
+      // Is the socket dead, or was only the sentinel (an impossible candidate) not refused?
+      if (await answersMalformed(current.socket, pace)) {
+        outcome.problem = {
+          kind: 'contract',
+          detail:
+            'the socket answers, but an impossible candidate (the sentinel: foundation "!s…") got no error: candidates that cannot be valid are accepted silently (issue 11, 6)',
+        };
+      }
+    }
+    misses =
+      outcome.problem && ['hang', 'contract'].includes(outcome.problem.kind) && !outcome.answered
+        ? misses + 1
+        : 0;
     const raw =
       c.frames.length === 1 && typeof c.frames[0].data === 'string' ? c.frames[0].data : undefined;
     if (outcome.problem) {
@@ -102,6 +117,11 @@ export async function fuzzWs(ctx: TargetContext): Promise<void> {
         detail: outcome.problem.detail + (c.rule ? ` (rule: ${c.rule})` : ''),
         raw,
       });
+    }
+    if (misses >= 3) {
+      ctx.log('ws: three sentinels in a row were not answered; stopping the target');
+      tally.stat('stopped-unanswered');
+      break;
     }
     if (!(await ctx.checkAlive(index, input, raw))) {
       current = null;
@@ -123,6 +143,8 @@ export async function fuzzWs(ctx: TargetContext): Promise<void> {
 
 interface CaseOutcome {
   codes: string[];
+  /** Whether the sentinel after the case was answered. */
+  answered?: boolean;
   problem?: { kind: 'hang' | 'contract' | 'session_lost'; detail: string };
 }
 
@@ -156,7 +178,7 @@ async function runCase(
         },
       };
     }
-    return { codes: [`close:${closed.code}`] };
+    return { codes: [`close:${closed.code}`], answered: true };
   }
   socket.ws.send(sentinelFrame(sentinel).data);
   const answered = await waitForSentinel(socket, sentinel);
@@ -169,6 +191,7 @@ async function runCase(
   if (violations.length > 0) {
     return {
       codes,
+      answered,
       problem: {
         kind: 'contract',
         detail: `answered outside the contract: ${violations.map((v) => `${v.violation}: ${v.raw.slice(0, 100)}`).join('; ')}`,
@@ -194,9 +217,10 @@ async function runCase(
         };
   }
   const want = c.frames.length;
+  const done = { codes, answered: true };
   if (c.expect === 'error' && answers.length !== want) {
     return {
-      codes,
+      ...done,
       problem: {
         kind: 'contract',
         detail: `${answers.length} error answer(s) to ${want} malformed message(s): ${codes.join(', ') || 'none'}`,
@@ -205,7 +229,7 @@ async function runCase(
   }
   if (c.expect === 'none' && answers.length > 0) {
     return {
-      codes,
+      ...done,
       problem: {
         kind: 'contract',
         detail: `a valid message was refused: ${answers
@@ -215,7 +239,25 @@ async function runCase(
       },
     };
   }
-  return { codes };
+  return done;
+}
+
+/** Sends `{}` and waits for its `invalid_message`: does the socket still answer at all? */
+async function answersMalformed(socket: RawSocket, pace: RateWindow): Promise<boolean> {
+  const before = socket.received.length;
+  await pace.take();
+  socket.send('{}');
+  const deadline = Date.now() + 3000;
+  while (Date.now() < deadline) {
+    if (
+      socket.received
+        .slice(before)
+        .some((r) => r.message?.type === 'error' && r.message.code === 'invalid_message')
+    )
+      return true;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return false;
 }
 
 function waitForSentinel(socket: RawSocket, n: number): Promise<boolean> {
