@@ -96,6 +96,26 @@ describe(loadConfig.name, () => {
     );
   });
 
+  it('reads the cluster settings and refuses a cluster role without Redis', () => {
+    const sut = loadConfig({ REDIS_URL: 'redis://127.0.0.1:6380', ROLE: 'worker', NODE_ID: 'w1' });
+    expect(sut).toMatchObject({
+      REDIS_URL: 'redis://127.0.0.1:6380',
+      ROLE: 'worker',
+      NODE_ID: 'w1',
+      NODE_HEARTBEAT_MS: 1000,
+      NODE_LOST_MS: 5000,
+      ENGINE_JOB_LOCK_MS: 10_000,
+    });
+    expect(loadConfig({}).ROLE).toBe('all');
+    expect(loadConfig({}).REDIS_URL).toBeUndefined();
+    expect(loadConfig({}).NODE_ID).toMatch(/^[A-Za-z0-9._-]+-\d+$/);
+    expect(() => loadConfig({ ROLE: 'api' })).toThrow(/ROLE: "api" .* needs REDIS_URL/);
+    expect(() => loadConfig({ REDIS_URL: 'http://x' })).toThrow(/REDIS_URL/);
+    expect(() => loadConfig({ NODE_HEARTBEAT_MS: '3000', NODE_LOST_MS: '4000' })).toThrow(
+      /NODE_LOST_MS/,
+    );
+  });
+
   it('treats empty variables as unset', () => {
     expect(loadConfig({ OPENAI_BASE_URL: '', ICE_PORT_RANGE: '' }).OPENAI_BASE_URL).toBeUndefined();
   });

@@ -1,4 +1,5 @@
 import { isIP } from 'node:net';
+import { hostname } from 'node:os';
 import * as z from 'zod';
 import { IceServerSchema, LanguageCodeSchema } from '@whisperstream/shared-types';
 
@@ -89,6 +90,29 @@ export const EnvSchema = z.object({
   WEB_ROOT: z.string().default('dist/apps/web/browser'),
   METRICS_TOKEN: z.preprocess(emptyAsUndefined, z.string().min(32).optional()),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
+  // Cluster mode (REDIS_URL set): see docs/ARCHITECTURE.md, "Cluster mode".
+  REDIS_URL: z.preprocess(
+    emptyAsUndefined,
+    z
+      .url()
+      .refine((url) => /^rediss?:\/\//.test(url), 'must be a redis:// or rediss:// URL')
+      .optional(),
+  ),
+  ROLE: z.enum(['all', 'api', 'worker']).default('all'),
+  NODE_ID: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]{1,64}$/, 'letters, digits, ".", "_" and "-", at most 64')
+    .default(
+      () =>
+        `${hostname()
+          .replace(/[^A-Za-z0-9._-]/g, '-')
+          .slice(0, 40)}-${process.pid}`,
+    ),
+  NODE_URL: z.preprocess(emptyAsUndefined, z.url().optional()),
+  CLUSTER_MAX_SESSIONS: z.preprocess(emptyAsUndefined, int(1, 10_000_000).optional()),
+  NODE_HEARTBEAT_MS: int(100, 60_000).default(1000),
+  NODE_LOST_MS: int(500, 600_000).default(5000),
+  ENGINE_JOB_LOCK_MS: int(1000, 600_000).default(10_000),
 });
 
 export type Env = z.infer<typeof EnvSchema>;
@@ -125,6 +149,16 @@ export function loadConfig(env: NodeJS.ProcessEnv): Env {
   ) {
     throw new ConfigError([
       'TRANSCRIPTION_ENGINE: "openai" needs OPENAI_API_KEY (or OPENAI_BASE_URL for an OpenAI-compatible server)',
+    ]);
+  }
+  if (config.ROLE !== 'all' && !config.REDIS_URL) {
+    throw new ConfigError([
+      `ROLE: "${config.ROLE}" is a part of a cluster and needs REDIS_URL (without it, ROLE=all runs everything in one process)`,
+    ]);
+  }
+  if (config.NODE_HEARTBEAT_MS * 2 > config.NODE_LOST_MS) {
+    throw new ConfigError([
+      'NODE_LOST_MS: must be at least twice NODE_HEARTBEAT_MS, or a node that is only slow is taken for lost',
     ]);
   }
   return config;
