@@ -8,6 +8,14 @@ import type {
 
 import type { TranscriptChannel } from './transcript-bus';
 
+export interface TranscriptStreamOptions {
+  /**
+   * Told of every event as soon as it is numbered, in order, before live subscribers get it
+   * (a bus keeps its books or writes the event on with it).
+   */
+  onEmit?: (event: TranscriptEvent) => void;
+}
+
 /**
  * One session's events in this process: numbered from 1, kept in a bounded buffer for
  * `Last-Event-ID` replay, multicast live to every subscriber, and ended once with `end`. The
@@ -20,7 +28,10 @@ export class TranscriptStream implements TranscriptChannel {
   #nextId = 1;
   #ended = false;
 
-  constructor(private readonly replayLimit = 1000) {}
+  constructor(
+    private readonly replayLimit = 1000,
+    private readonly options: TranscriptStreamOptions = {},
+  ) {}
 
   get ended(): boolean {
     return this.#ended;
@@ -43,6 +54,7 @@ export class TranscriptStream implements TranscriptChannel {
     this.#events.push(event);
     if (this.#events.length > this.replayLimit) this.#events.shift();
     if (event.type === 'end') this.#ended = true;
+    this.options.onEmit?.(event);
     this.#live.next(event);
     if (this.#ended) this.#live.complete();
     return event;

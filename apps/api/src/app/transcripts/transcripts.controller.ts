@@ -7,6 +7,7 @@ import { QueryParam } from '../common/query';
 import { AppConfig } from '../config/app-config';
 import { bearerToken } from '../sessions/bearer';
 import { SessionService } from '../sessions/sessions.service';
+import { TranscriptUnavailableError } from '../transcript-bus/transcript-bus';
 import { CONTENT_TYPES, formatTranscript } from './transcript-format';
 import { TranscriptsService } from './transcripts.service';
 
@@ -39,7 +40,7 @@ export class TranscriptsController {
     res.flushHeaders();
     req.socket.setNoDelay(true);
     const subscription = this.transcripts
-      .sse$(session, Number.isInteger(lastEventId) && lastEventId > 0 ? lastEventId : 0)
+      .sse$(session.id, Number.isInteger(lastEventId) && lastEventId > 0 ? lastEventId : 0)
       .subscribe({
         next: (frame) => res.write(frame),
         complete: () => res.end(),
@@ -49,19 +50,19 @@ export class TranscriptsController {
   }
 
   @Get(':id/transcript')
-  transcript(
+  async transcript(
     @Param('id') id: string,
     @QueryParam('format') format: string | undefined,
     @QueryParam('token') queryToken: string | undefined,
     @Headers('authorization') authorization: string | undefined,
     @Res() res: Response,
-  ): void {
+  ): Promise<void> {
     const session = this.sessions.lookup(id, bearerToken(authorization) ?? queryToken);
     const parsed = TranscriptFormatSchema.safeParse(format ?? 'json');
     if (!parsed.success) {
       throw ApiError.badRequest('invalid_format', 'format must be one of json, txt, srt, vtt');
     }
-    const lines = session.stream.lines;
+    const lines = await this.transcripts.lines(session.id).catch(unavailableAs503);
     res.status(200).set({
       'Content-Type': CONTENT_TYPES[parsed.data],
       'Cache-Control': 'no-store',
@@ -88,4 +89,14 @@ export class TranscriptsController {
       res.set({ 'Access-Control-Allow-Origin': origin, Vary: 'Origin' });
     }
   }
+}
+
+/** A transcript that cannot be read now (cluster mode, Redis unreachable) is a 503 to retry. */
+function unavailableAs503(error: unknown): never {
+  if (error instanceof TranscriptUnavailableError) {
+    throw new ApiError(503, 'cluster_unavailable', 'the transcript cannot be read now; try again', {
+      'Retry-After': '5',
+    });
+  }
+  throw error;
 }

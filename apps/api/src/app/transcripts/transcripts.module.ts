@@ -1,10 +1,11 @@
 import { Module } from '@nestjs/common';
 import { SessionsModule } from '../sessions/sessions.module';
+import { TranscriptBusModule } from '../transcript-bus/transcript-bus.module';
 import { TranscriptsController } from './transcripts.controller';
 import { TranscriptsService } from './transcripts.service';
 
 @Module({
-  imports: [SessionsModule],
+  imports: [SessionsModule, TranscriptBusModule],
   controllers: [TranscriptsController],
   providers: [TranscriptsService],
 })

@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
-import type { TranscriptEvent } from '@whisperstream/shared-types';
+import type { TranscriptEvent, TranscriptLine } from '@whisperstream/shared-types';
 import { Observable } from 'rxjs';
 import { AppConfig } from '../config/app-config';
-import type { TranscriptChannel } from '../transcript-bus/transcript-bus';
+import { TranscriptBus } from '../transcript-bus/transcript-bus';
 
 /** One SSE frame: `id`, `event` and a single-line JSON `data`. */
 export function toSseFrame(event: TranscriptEvent): string {
@@ -13,20 +13,25 @@ export const KEEP_ALIVE_FRAME = ': keep-alive\n\n';
 
 @Injectable()
 export class TranscriptsService {
-  constructor(private readonly config: AppConfig) {}
+  constructor(
+    private readonly config: AppConfig,
+    private readonly bus: TranscriptBus,
+  ) {}
 
   /**
-   * The text of a session's SSE stream: a `retry` hint, the events after `lastEventId`
-   * (replayed, then live), and a keep-alive comment every SSE_KEEPALIVE_MS until `end`.
+   * The text of a session's SSE stream, read from the bus wherever the session lives: a
+   * `retry` hint, the events after `lastEventId` (replayed, then live), and a keep-alive
+   * comment every SSE_KEEPALIVE_MS until `end`. Errors when the events cannot be read (the
+   * client reconnects with its `Last-Event-ID`).
    */
-  sse$(session: { readonly stream: TranscriptChannel }, lastEventId: number): Observable<string> {
+  sse$(sessionId: string, lastEventId: number): Observable<string> {
     return new Observable<string>((subscriber) => {
       subscriber.next('retry: 2000\n\n');
       const keepAlive = setInterval(
         () => subscriber.next(KEEP_ALIVE_FRAME),
         this.config.SSE_KEEPALIVE_MS,
       );
-      const events = session.stream.events$(lastEventId).subscribe({
+      const events = this.bus.events$(sessionId, lastEventId).subscribe({
         next: (event) => subscriber.next(toSseFrame(event)),
         error: (error: unknown) => subscriber.error(error),
         complete: () => subscriber.complete(),
@@ -36,5 +41,10 @@ export class TranscriptsService {
         events.unsubscribe();
       };
     });
+  }
+
+  /** The session's transcript so far, wherever the session lives. */
+  lines(sessionId: string): Promise<readonly TranscriptLine[]> {
+    return this.bus.lines(sessionId);
   }
 }
