@@ -4,6 +4,7 @@ import { loadClip } from '@whisperstream/loadgen';
 import { Bench, type LevelResult, type SetupResult } from './lib/bench';
 import { summarizeProfile, type ProfileSummary } from './lib/profile';
 import { renderSummary, type BenchResults } from './lib/report';
+import { churn, mib } from './lib/churn';
 import { fmtSnap, soak } from './lib/soak';
 import { renderChart } from './lib/svg';
 
@@ -11,6 +12,11 @@ const WORKSPACE = resolve(__dirname, '../../..');
 
 interface Args {
   soak: boolean;
+  /** The soak of issue 11: sessions created and closed at the rate limit, nothing else. */
+  churn: boolean;
+  churnSessions: number;
+  /** SESSION_RATE_LIMIT_PER_MINUTE for the churn (the server's limit, raised for it). */
+  churnRate: number;
   levels: number[];
   ramp: number;
   workers: number;
@@ -30,6 +36,9 @@ interface Args {
 function parse(argv: string[]): Args {
   const args: Args = {
     soak: false,
+    churn: false,
+    churnSessions: 20_000,
+    churnRate: 6_000,
     levels: [10, 20, 40, 60, 80, 100, 130, 160, 200, 250],
     ramp: 10,
     workers: 2,
@@ -48,6 +57,15 @@ function parse(argv: string[]): Args {
     switch (flag) {
       case '--soak':
         args.soak = true;
+        break;
+      case '--churn':
+        args.churn = true;
+        break;
+      case '--churn-sessions':
+        args.churnSessions = Number(value());
+        break;
+      case '--churn-rate':
+        args.churnRate = Number(value());
         break;
       case '--levels':
         args.levels = value()
@@ -124,12 +142,36 @@ async function main(): Promise<void> {
     serverPreload: args.serverPreload,
     serverEnv: {
       ...(args.soak ? { SESSION_RETENTION_MS: '2000' } : {}),
+      // The churn runs at the rate limit, raised so that 20,000 sessions take minutes, not hours;
+      // retention stays the default (10 min): its cap on the count is what is measured.
+      ...(args.churn ? { SESSION_RATE_LIMIT_PER_MINUTE: String(args.churnRate) } : {}),
       ...(args.segmentation ? { SEGMENTATION: args.segmentation } : {}),
     },
     log,
   });
   try {
     await bench.start();
+    if (args.churn) {
+      const result = await churn(bench, {
+        total: args.churnSessions,
+        ratePerMinute: args.churnRate,
+        concurrency: 4,
+        sampleEvery: Math.max(100, Math.round(args.churnSessions / 20)),
+        budgetS: Math.max(600, (args.churnSessions / args.churnRate) * 60 * 2),
+      });
+      log(
+        `churn: ${result.completed} sessions created and closed (${result.failed} failed, ${result.rateLimited} rate-limited) ` +
+          `at ${result.sessionsPerSecond}/s with SESSION_RATE_LIMIT_PER_MINUTE=${args.churnRate}; rss ${mib(result.baseline.rssBytes)} -> ` +
+          `${mib(result.final.rssBytes)} (peak ${mib(result.rssPeakBytes)}), heap after GC ${mib(result.baseline.heapUsedBytes)} -> ` +
+          `${mib(result.final.heapAfterGcBytes)} (peak ${mib(result.heapPeakBytes)})`,
+      );
+      const path = bench.writeFile(
+        'churn.json',
+        JSON.stringify({ pinned: bench.pinned, ...result }, null, 2),
+      );
+      log(`wrote ${path}`);
+      return;
+    }
     if (args.soak) {
       const result = await soak(bench, {
         total: args.soakSessions,
