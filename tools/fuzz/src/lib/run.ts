@@ -41,11 +41,11 @@ const RUNNERS: Record<TargetName, (ctx: TargetContext) => Promise<void>> = {
 
 /** Default size of each target: whichever of count and seconds comes first. */
 export const DEFAULT_BUDGETS: Record<TargetName, Budget> = {
-  sdp: { count: 3000, seconds: 60 },
-  ws: { count: 5000, seconds: 45 },
-  http: { count: 5000, seconds: 45 },
-  udp: { count: 40_000, seconds: 60 },
-  rtp: { count: 1500, seconds: 60 },
+  sdp: { count: 20_000, seconds: 60 },
+  ws: { count: 10_000, seconds: 45 },
+  http: { count: 30_000, seconds: 45 },
+  udp: { count: 60_000, seconds: 60 },
+  rtp: { count: 3000, seconds: 60 },
 };
 
 export interface FuzzOptions {
