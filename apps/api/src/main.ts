@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { createServer } from './app/bootstrap';
+import { NodeMembership } from './app/cluster/node-membership';
 import { ConfigError, loadConfig } from './app/config/config.schema';
 
 async function main(): Promise<void> {
@@ -43,6 +44,10 @@ async function main(): Promise<void> {
   await app.listen(config.PORT, config.HOST);
   const address = app.getHttpServer().address();
   const port = typeof address === 'object' && address ? address.port : config.PORT;
+  // Cluster mode: an API node joins once it can be reached (other nodes forward calls to it).
+  if (config.REDIS_URL && config.ROLE !== 'worker') {
+    await app.get(NodeMembership, { strict: false }).join(port);
+  }
   process.stdout.write(
     JSON.stringify({
       time: new Date().toISOString(),

@@ -29,4 +29,13 @@ export class ApiError extends Error {
   static sessionNotFound(): ApiError {
     return new ApiError(404, 'session_not_found', 'no such session (it may have expired)');
   }
+  /** Cluster mode: the shared store (Redis) cannot be reached. */
+  static clusterUnavailable(): ApiError {
+    return new ApiError(
+      503,
+      'cluster_unavailable',
+      'the cluster store (Redis) cannot be reached; try again shortly',
+      { 'Retry-After': '5' },
+    );
+  }
 }

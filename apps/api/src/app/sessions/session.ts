@@ -55,6 +55,8 @@ export interface SessionInit {
   stream: TranscriptChannel;
   live: LiveTranscription;
   logger: Logger;
+  /** Told of every state change (cluster mode keeps the registry's state current with it). */
+  onState?: (state: SessionState) => void;
   now?: () => number;
 }
 
@@ -92,6 +94,7 @@ export class Session {
   #addRemoteCandidate?: (candidate: IceCandidateInit | null) => void;
   #closing?: Promise<void>;
   readonly #logger: Logger;
+  readonly #onState?: (state: SessionState) => void;
   readonly #now: () => number;
 
   constructor(init: SessionInit) {
@@ -102,6 +105,7 @@ export class Session {
     this.stream = init.stream;
     this.live = init.live;
     this.#logger = init.logger;
+    this.#onState = init.onState;
     this.#now = init.now ?? Date.now;
     this.createdAt = this.#now();
     this.#publishState();
@@ -227,5 +231,6 @@ export class Session {
 
   #publishState(): void {
     this.stream.emit({ type: 'session', data: { state: this.#state, engine: this.engine } });
+    this.#onState?.(this.#state);
   }
 }

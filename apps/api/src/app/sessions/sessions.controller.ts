@@ -6,13 +6,17 @@ import {
   HttpCode,
   Param,
   Post,
+  Req,
   UseGuards,
 } from '@nestjs/common';
+import type { Request } from 'express';
+import { ClusterForwarder } from '../cluster/forwarder';
 import { ThrottlerGuard } from '@nestjs/throttler';
 import { CreateSessionRequestSchema, CreateSessionResponse } from '@whisperstream/shared-types';
 import { ApiError } from '../common/api-error';
 import { AppConfig } from '../config/app-config';
 import { bearerToken } from './bearer';
+import { RemoteSession } from './remote-session';
 import { Session } from './session';
 import { SessionService } from './sessions.service';
 
@@ -21,11 +25,12 @@ export class SessionsController {
   constructor(
     private readonly sessions: SessionService,
     private readonly config: AppConfig,
+    private readonly forwarder: ClusterForwarder,
   ) {}
 
   @Post()
   @UseGuards(ThrottlerGuard)
-  create(@Body() body: unknown): CreateSessionResponse {
+  async create(@Body() body: unknown): Promise<CreateSessionResponse> {
     const parsed = CreateSessionRequestSchema.safeParse(body ?? {});
     if (!parsed.success) {
       throw ApiError.badRequest(
@@ -33,7 +38,7 @@ export class SessionsController {
         parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; '),
       );
     }
-    const { session, token, expiresAt } = this.sessions.create(parsed.data);
+    const { session, token, expiresAt } = await this.sessions.create(parsed.data);
     return {
       sessionId: session.id,
       token,
@@ -44,8 +49,17 @@ export class SessionsController {
 
   @Delete(':id')
   @HttpCode(204)
-  remove(@Param('id') id: string, @Headers('authorization') authorization?: string): void {
-    const session = this.sessions.lookup(id, bearerToken(authorization));
+  async remove(
+    @Param('id') id: string,
+    @Req() req: Request,
+    @Headers('authorization') authorization?: string,
+  ): Promise<void> {
+    const session = await this.sessions.lookupAnywhere(id, bearerToken(authorization));
+    // Another node holds its media: that node ends it.
+    if (session instanceof RemoteSession && session.isOpen) {
+      await this.forwarder.http(session, req);
+      return;
+    }
     // Deleting a session that has already ended changes nothing.
     if (session instanceof Session) void this.sessions.close(session, { reason: 'deleted' });
   }

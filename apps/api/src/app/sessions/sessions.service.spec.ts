@@ -30,19 +30,19 @@ const eventsOf = (events: TranscriptEvent[]) =>
 describe(SessionService.name, () => {
   beforeAll(() => Logger.overrideLogger(false));
 
-  it('issues an unguessable id and a separate token', () => {
+  it('issues an unguessable id and a separate token', async () => {
     const { sut } = setup();
-    const a = sut.create({});
-    const b = sut.create({});
+    const a = await sut.create({});
+    const b = await sut.create({});
     expect(Buffer.from(a.session.id, 'base64url').length).toBeGreaterThanOrEqual(16);
     expect(a.session.id).not.toEqual(b.session.id);
     expect(a.token).not.toEqual(a.session.id);
     expect(Buffer.from(a.token, 'base64url').length).toBe(32);
   });
 
-  it('authenticates only the session’s own token', () => {
+  it('authenticates only the session’s own token', async () => {
     const { sut } = setup();
-    const { session, token } = sut.create({});
+    const { session, token } = await sut.create({});
     expect(sut.authenticate(session.id, token)).toBe(session);
     expect(() => sut.authenticate(session.id, 'wrong')).toThrow(
       expect.objectContaining({ status: 401 }),
@@ -55,11 +55,11 @@ describe(SessionService.name, () => {
 
   it('refuses sessions over MAX_SESSIONS with 503 and Retry-After, and admits again after a close', async () => {
     const { sut } = setup();
-    const first = sut.create({});
-    sut.create({});
+    const first = await sut.create({});
+    await sut.create({});
     let refused: unknown;
     try {
-      sut.create({});
+      await sut.create({});
     } catch (e) {
       refused = e;
     }
@@ -71,12 +71,12 @@ describe(SessionService.name, () => {
     });
     await sut.close(first.session, { reason: 'deleted' });
     expect(sut.openCount).toBe(1);
-    expect(() => sut.create({})).not.toThrow();
+    await expect(sut.create({})).resolves.toMatchObject({ token: expect.any(String) });
   });
 
   it('closes once, however many times it is asked, ending the stream with end', async () => {
     const { sut } = setup();
-    const { session } = sut.create({});
+    const { session } = await sut.create({});
     const events: TranscriptEvent[] = [];
     session.stream.events$().subscribe((e) => events.push(e));
     await Promise.all([
@@ -94,7 +94,7 @@ describe(SessionService.name, () => {
 
   it('reaps a session that got no offer in time, telling the client why', async () => {
     const { sut, config } = setup();
-    const { session } = sut.create({});
+    const { session } = await sut.create({});
     const events: TranscriptEvent[] = [];
     session.stream.events$().subscribe((e) => events.push(e));
     sut.reap(session.createdAt + config.OFFER_TIMEOUT_MS - 1);
@@ -107,9 +107,9 @@ describe(SessionService.name, () => {
     });
   });
 
-  it('reaps a connected session that stopped sending audio', () => {
+  it('reaps a connected session that stopped sending audio', async () => {
     const { sut, config } = setup();
-    const { session } = sut.create({});
+    const { session } = await sut.create({});
     session.offerAt = session.createdAt;
     session.connectedAt = session.createdAt + 100;
     session.lastRtpAt = session.createdAt + 1000;
@@ -119,17 +119,17 @@ describe(SessionService.name, () => {
     expect(session.isOpen).toBe(false);
   });
 
-  it('reaps a session whose media never connected after the offer', () => {
+  it('reaps a session whose media never connected after the offer', async () => {
     const { sut, config } = setup();
-    const { session } = sut.create({});
+    const { session } = await sut.create({});
     session.offerAt = session.createdAt;
     sut.reap(session.offerAt + config.CONNECT_TIMEOUT_MS + 1);
     expect(session.isOpen).toBe(false);
   });
 
-  it('gives a lost signaling socket a grace period before ending the session', () => {
+  it('gives a lost signaling socket a grace period before ending the session', async () => {
     const { sut, config } = setup();
-    const { session } = sut.create({});
+    const { session } = await sut.create({});
     const socket = { send: jest.fn(), close: jest.fn() };
     session.attachSocket(socket);
     session.detachSocket(socket);
@@ -146,15 +146,15 @@ describe(SessionService.name, () => {
 
   it('stops admitting and closes every open session on shutdown', async () => {
     const { sut } = setup();
-    const { session } = sut.create({});
+    const { session } = await sut.create({});
     await sut.beforeApplicationShutdown();
     expect(session.isOpen).toBe(false);
-    expect(() => sut.create({})).toThrow(expect.objectContaining({ code: 'shutting_down' }));
+    await expect(sut.create({})).rejects.toMatchObject({ code: 'shutting_down' });
   });
 
   describe('closed sessions', () => {
     const closeNew = async (sut: SessionService) => {
-      const created = sut.create({});
+      const created = await sut.create({});
       await sut.close(created.session, { reason: 'deleted' });
       return created;
     };
@@ -178,7 +178,7 @@ describe(SessionService.name, () => {
 
     it('keeps the transcript and the events for a late stream, not the partials or the rest', async () => {
       const { sut } = setup();
-      const { session, token } = sut.create({ language: 'de' });
+      const { session, token } = await sut.create({ language: 'de' });
       session.stream.emit({ type: 'speech-start', data: { segmentId: 0, startMs: 0 } });
       session.stream.emit({
         type: 'partial',

@@ -6,13 +6,17 @@ import {
   OnModuleDestroy,
   OnModuleInit,
 } from '@nestjs/common';
-import type { CreateSessionRequest } from '@whisperstream/shared-types';
+import type { CreateSessionRequest, EngineInfo, SessionState } from '@whisperstream/shared-types';
 import { ApiError } from '../common/api-error';
 import { AppConfig } from '../config/app-config';
 import { LiveTranscriptionService } from '../live/live-transcription.service';
 import { TranscriptBus } from '../transcript-bus/transcript-bus';
 import { TranscriptionService } from '../transcription/transcription.service';
+import { NodeMembership } from '../cluster/node-membership';
+import { RedisConnections } from '../cluster/redis-connections';
+import { SessionRegistry } from '../cluster/session-registry';
 import { ClosedSession } from './closed-session';
+import { RemoteSession } from './remote-session';
 import { CloseOptions, CONNECT_ADVICE, Session } from './session';
 
 export interface CreatedSession {
@@ -45,7 +49,16 @@ export class SessionService implements OnModuleInit, OnModuleDestroy, BeforeAppl
     private readonly transcription: TranscriptionService,
     private readonly live: LiveTranscriptionService,
     private readonly bus: TranscriptBus,
+    // Cluster mode (REDIS_URL): the registry in Redis, and this node's place in the cluster.
+    private readonly registry?: SessionRegistry,
+    private readonly membership?: NodeMembership,
+    private readonly redis?: RedisConnections,
   ) {}
+
+  /** In cluster mode: every session is in the registry, and other nodes' sessions are reachable. */
+  get clustered(): boolean {
+    return this.registry?.enabled === true;
+  }
 
   onModuleInit(): void {
     this.#reaper = setInterval(() => {
@@ -74,7 +87,7 @@ export class SessionService implements OnModuleInit, OnModuleDestroy, BeforeAppl
     return this.#admitting;
   }
 
-  create(request: CreateSessionRequest): CreatedSession {
+  async create(request: CreateSessionRequest): Promise<CreatedSession> {
     if (!this.#admitting) {
       throw new ApiError(503, 'shutting_down', 'the server is shutting down', {
         'Retry-After': '5',
@@ -90,19 +103,28 @@ export class SessionService implements OnModuleInit, OnModuleDestroy, BeforeAppl
     }
     const id = randomBytes(18).toString('base64url'); // 144 random bits
     const token = randomBytes(32).toString('base64url');
+    const tokenHash = hashToken(token);
     const language = request.language ?? this.config.TRANSCRIPTION_LANGUAGE;
+    const engine = this.transcription.engineInfo;
+    if (!engine) {
+      throw new ApiError(
+        503,
+        'no_engine',
+        this.transcription.notReadyReason ?? 'no transcription engine',
+      );
+    }
+    if (this.clustered) await this.#register(id, tokenHash, language, engine);
     const stream = this.bus.open(id);
     const live = this.live.create(id, language, (event) => stream.emit(event));
-    const engine = this.transcription.engineInfo;
-    if (!engine) throw new ApiError(503, 'no_engine', 'no transcription engine');
     const session = new Session({
       id,
-      tokenHash: hashToken(token),
+      tokenHash,
       language,
       engine,
       stream,
       live,
       logger: this.#logger,
+      onState: this.clustered ? (state) => this.#registryState(id, state) : undefined,
     });
     this.#sessions.set(id, session);
     this.#logger.log({ msg: 'session created', sessionId: id, open: this.openCount });
@@ -111,6 +133,80 @@ export class SessionService implements OnModuleInit, OnModuleDestroy, BeforeAppl
       token,
       expiresAt: new Date(session.createdAt + this.config.OFFER_TIMEOUT_MS),
     };
+  }
+
+  /** Puts a new session into the cluster's registry, within CLUSTER_MAX_SESSIONS. */
+  async #register(
+    id: string,
+    tokenHash: Buffer,
+    language: string | undefined,
+    engine: EngineInfo,
+  ): Promise<void> {
+    const { registry, membership } = this;
+    if (!registry || !membership?.joined || this.redis?.ready !== true) {
+      throw ApiError.clusterUnavailable();
+    }
+    let added: boolean;
+    try {
+      added = await registry.register({
+        id,
+        node: membership.nodeId,
+        nodeUrl: membership.url,
+        tokenHash: tokenHash.toString('hex'),
+        language,
+        engine,
+        state: 'waiting-for-media',
+        createdAt: Date.now(),
+      });
+    } catch (error) {
+      this.#logger.warn({ msg: 'session registry unreachable', error: String(error) });
+      throw ApiError.clusterUnavailable();
+    }
+    if (!added) {
+      throw new ApiError(
+        503,
+        'too_many_sessions',
+        'the cluster is at its session limit (CLUSTER_MAX_SESSIONS); try again shortly',
+        { 'Retry-After': '10' },
+      );
+    }
+  }
+
+  #registryState(id: string, state: SessionState): void {
+    if (state === 'closed') return; // written by #retire, with the record's retention
+    this.registry?.setState(id, state).catch((error: unknown) =>
+      this.#logger.warn({
+        msg: 'session registry update failed',
+        sessionId: id,
+        error: String(error),
+      }),
+    );
+  }
+
+  /**
+   * Any session of the cluster, if the token is its own: this node's (open or retained), or, in
+   * cluster mode, one another node holds (from the registry). 404 for an unknown id, 401 for a
+   * wrong token, 503 when the registry cannot be reached.
+   */
+  async lookupAnywhere(
+    sessionId: string,
+    token: string | undefined,
+  ): Promise<Session | ClosedSession | RemoteSession> {
+    if (this.#sessions.has(sessionId) || this.#closed.has(sessionId) || !this.clustered) {
+      return this.lookup(sessionId, token);
+    }
+    let record;
+    try {
+      record = await this.registry?.get(sessionId);
+    } catch (error) {
+      this.#logger.warn({ msg: 'session registry unreachable', error: String(error) });
+      throw ApiError.clusterUnavailable();
+    }
+    if (!record) throw ApiError.sessionNotFound();
+    if (!token || !timingSafeEqual(hashToken(token), Buffer.from(record.tokenHash, 'hex'))) {
+      throw ApiError.unauthorized();
+    }
+    return new RemoteSession(record);
   }
 
   /**
@@ -215,11 +311,22 @@ export class SessionService implements OnModuleInit, OnModuleDestroy, BeforeAppl
     if (SESSION_RETENTION_MS > 0 && SESSION_RETENTION_MAX > 0) {
       this.#closed.set(session.id, ClosedSession.of(session, now));
     }
+    if (!this.#closed.has(session.id)) this.#forget(session.id);
     for (const id of this.#closed.keys()) {
       if (this.#closed.size <= SESSION_RETENTION_MAX) break;
       this.#closed.delete(id);
+      this.#forget(id);
     }
     this.#forgetExpired(now);
+    if (this.clustered && this.membership?.joined) {
+      this.registry?.closed(session.id, this.membership.nodeId).catch((error: unknown) =>
+        this.#logger.warn({
+          msg: 'session registry update failed',
+          sessionId: session.id,
+          error: String(error),
+        }),
+      );
+    }
   }
 
   /** Forgets closed sessions retained longer than SESSION_RETENTION_MS (the oldest come first). */
@@ -227,6 +334,20 @@ export class SessionService implements OnModuleInit, OnModuleDestroy, BeforeAppl
     for (const [id, closed] of this.#closed) {
       if (now - closed.closedAt < this.config.SESSION_RETENTION_MS) break;
       this.#closed.delete(id);
+      this.#forget(id);
     }
+  }
+
+  /** The session's events and transcript go too (the bus keeps them until told). */
+  #forget(id: string): void {
+    this.bus
+      .forget(id)
+      .catch((error: unknown) =>
+        this.#logger.warn({
+          msg: 'could not drop the events of a session',
+          sessionId: id,
+          error: String(error),
+        }),
+      );
   }
 }

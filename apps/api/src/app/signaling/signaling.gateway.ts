@@ -8,7 +8,8 @@ import {
 } from '@whisperstream/shared-types';
 import type { RawData, WebSocket } from 'ws';
 import { SessionService } from '../sessions/sessions.service';
-import { sessionOfUpgrade } from './ws-auth';
+import { remoteSessionOfUpgrade, sessionOfUpgrade } from './ws-auth';
+import { ClusterForwarder } from '../cluster/forwarder';
 
 /** Messages a client may send per second before the socket is closed (1008). */
 const MESSAGES_PER_SECOND = 200;
@@ -22,9 +23,18 @@ const MESSAGES_PER_SECOND = 200;
 export class SignalingGateway implements OnGatewayConnection<WebSocket> {
   readonly #logger = new Logger(SignalingGateway.name);
 
-  constructor(private readonly sessions: SessionService) {}
+  constructor(
+    private readonly sessions: SessionService,
+    private readonly forwarder: ClusterForwarder,
+  ) {}
 
   handleConnection(socket: WebSocket, request: IncomingMessage): void {
+    const home = remoteSessionOfUpgrade(request);
+    if (home) {
+      // Cluster mode: another node holds the session's media; its socket is joined to this one.
+      this.forwarder.websocket(home, socket, request);
+      return;
+    }
     const session = sessionOfUpgrade(request);
     if (!session || !session.isOpen) {
       socket.close(1008, 'session not found');

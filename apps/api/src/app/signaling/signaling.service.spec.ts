@@ -46,8 +46,8 @@ describe(SignalingService.name, () => {
   const sut = new SignalingService(new PeerConnectionFactory(config), pipelines, sessions, config);
   const peers: RTCPeerConnection[] = [];
   const opened: Session[] = [];
-  const newSession = () => {
-    const { session } = sessions.create({});
+  const newSession = async () => {
+    const { session } = await sessions.create({});
     opened.push(session);
     return session;
   };
@@ -62,7 +62,7 @@ describe(SignalingService.name, () => {
   });
 
   it('answers an Opus offer with a receive-only audio answer and sends its candidates to the client', async () => {
-    const session = newSession();
+    const session = await newSession();
     const { sdp, pc } = await offer('audio');
     peers.push(pc);
     const sent: string[] = [];
@@ -89,7 +89,7 @@ describe(SignalingService.name, () => {
   });
 
   it('refuses a second offer for the same session', async () => {
-    const session = newSession();
+    const session = await newSession();
     const first = await offer('audio');
     const second = await offer('audio');
     peers.push(first.pc, second.pc);
@@ -101,7 +101,7 @@ describe(SignalingService.name, () => {
   });
 
   it('refuses a video-only offer and one that is not SDP, and lets the client try again', async () => {
-    const session = newSession();
+    const session = await newSession();
     const video = await offer('video');
     peers.push(video.pc);
     await expect(sut.answer(session, video.sdp)).rejects.toMatchObject({
@@ -119,7 +119,7 @@ describe(SignalingService.name, () => {
   });
 
   it('refuses an offer that cannot connect, naming what is wrong, and lets the client try again', async () => {
-    const session = newSession();
+    const session = await newSession();
     const { sdp, pc } = await offer('audio');
     peers.push(pc);
     await expect(
@@ -141,7 +141,7 @@ describe(SignalingService.name, () => {
   });
 
   it('answers an unusable candidate with invalid_candidate naming why, and ignores mDNS, TCP and RTCP ones quietly', async () => {
-    const session = newSession();
+    const session = await newSession();
     const { sdp, pc } = await offer('audio');
     peers.push(pc);
     const errors: string[] = [];

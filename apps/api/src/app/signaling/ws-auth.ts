@@ -6,14 +6,23 @@ import { ApiError } from '../common/api-error';
 import { mapError } from '../common/http-exception.filter';
 import { isOriginAllowed } from '../common/origin';
 import { searchParam } from '../common/query';
+import { ClusterForwarder } from '../cluster/forwarder';
+import { ClosedSession } from '../sessions/closed-session';
+import { RemoteSession } from '../sessions/remote-session';
 import { Session } from '../sessions/session';
 import { SessionService } from '../sessions/sessions.service';
 
 const SESSION_OF_REQUEST = new WeakMap<IncomingMessage, Session>();
+const HOME_OF_REQUEST = new WeakMap<IncomingMessage, RemoteSession>();
 
 /** The session that the upgrade request was authorised for. */
 export function sessionOfUpgrade(request: IncomingMessage): Session | undefined {
   return SESSION_OF_REQUEST.get(request);
+}
+
+/** Cluster mode: the session, held by another node, whose socket is forwarded there. */
+export function remoteSessionOfUpgrade(request: IncomingMessage): RemoteSession | undefined {
+  return HOME_OF_REQUEST.get(request);
 }
 
 type VerifyCallback = (
@@ -57,29 +66,40 @@ export class AuthenticatedWsAdapter extends WsAdapter {
     return super.create(port, {
       ...options,
       verifyClient: (info: { req: IncomingMessage }, done: VerifyCallback) => {
-        try {
-          if (!isOriginAllowed(info.req, this.allowedOrigins)) {
-            throw ApiError.forbiddenOrigin();
-          }
-          const url = requestUrl(info.req);
-          const session = sessions.lookup(
-            searchParam(url.searchParams, 'sessionId') ?? '',
-            searchParam(url.searchParams, 'token'),
-          );
-          if (!(session instanceof Session) || !session.isOpen) {
-            // 410, not the offer's 409: the web app tells a session that is gone this way.
-            throw new ApiError(410, 'session_closed', 'the session has ended');
-          }
-          SESSION_OF_REQUEST.set(info.req, session);
-          done(true);
-        } catch (error) {
-          if (!(error instanceof ApiError)) {
-            this.#logger.error({ msg: 'upgrade check failed', error: String(error) });
-          }
-          refuseUpgrade(done, error);
-        }
+        this.#verify(info.req, sessions).then(
+          () => done(true),
+          (error: unknown) => {
+            if (!(error instanceof ApiError)) {
+              this.#logger.error({ msg: 'upgrade check failed', error: String(error) });
+            }
+            refuseUpgrade(done, error);
+          },
+        );
       },
     });
+  }
+
+  async #verify(request: IncomingMessage, sessions: SessionService): Promise<void> {
+    if (!isOriginAllowed(request, this.allowedOrigins)) {
+      throw ApiError.forbiddenOrigin();
+    }
+    const url = requestUrl(request);
+    const session = await sessions.lookupAnywhere(
+      searchParam(url.searchParams, 'sessionId') ?? '',
+      searchParam(url.searchParams, 'token'),
+    );
+    if (!session.isOpen || session instanceof ClosedSession) {
+      // 410, not the offer's 409: the web app tells a session that is gone this way.
+      throw new ApiError(410, 'session_closed', 'the session has ended');
+    }
+    if (session instanceof RemoteSession) {
+      if (ClusterForwarder.wasForwarded(request)) {
+        throw new ApiError(503, 'node_unreachable', 'the session is not held by this node');
+      }
+      HOME_OF_REQUEST.set(request, session);
+    } else {
+      SESSION_OF_REQUEST.set(request, session);
+    }
   }
 }
 

@@ -21,14 +21,15 @@ export class TranscriptsController {
 
   /** The session's events as Server-Sent Events; honours Last-Event-ID. */
   @Get(':id/events')
-  events(
+  async events(
     @Param('id') id: string,
     @QueryParam('token') token: string | undefined,
     @Req() req: Request,
     @Res() res: Response,
-  ): void {
+  ): Promise<void> {
     this.#checkOrigin(req, res);
-    const session = this.sessions.lookup(id, token);
+    // Any node serves any session's events (cluster mode: from the bus in Redis).
+    const session = await this.sessions.lookupAnywhere(id, token);
     const header = req.headers['last-event-id'];
     const lastEventId = Number(Array.isArray(header) ? header[0] : (header ?? 0));
     res.status(200).set({
@@ -57,7 +58,10 @@ export class TranscriptsController {
     @Headers('authorization') authorization: string | undefined,
     @Res() res: Response,
   ): Promise<void> {
-    const session = this.sessions.lookup(id, bearerToken(authorization) ?? queryToken);
+    const session = await this.sessions.lookupAnywhere(
+      id,
+      bearerToken(authorization) ?? queryToken,
+    );
     const parsed = TranscriptFormatSchema.safeParse(format ?? 'json');
     if (!parsed.success) {
       throw ApiError.badRequest('invalid_format', 'format must be one of json, txt, srt, vtt');
