@@ -1,4 +1,4 @@
-import { firstValueFrom, toArray } from 'rxjs';
+import { firstValueFrom, take, toArray } from 'rxjs';
 import type { TranscriptEvent } from '@whisperstream/shared-types';
 import { TranscriptStream } from './transcript-stream';
 
@@ -81,5 +81,42 @@ describe(TranscriptStream.name, () => {
       [4, 'end'],
     ]);
     expect(sut.lines.map((l) => l.text)).toEqual(['a']);
+  });
+
+  it('goes on from a history taken over from another node: its replay, its lines, its numbering', async () => {
+    const history = new TranscriptStream();
+    history.emit(final(0, 'a'));
+    history.emit(final(1, 'b'));
+    const events = await firstValueFrom(history.events$().pipe(take(2), toArray()));
+    const sut = new TranscriptStream(10, {
+      history: { events: events.slice(1), lines: history.lines, lastId: 2 },
+    });
+    expect(sut.emit({ type: 'end', data: {} })?.id).toBe(3);
+    expect(sut.lines.map((l) => l.text)).toEqual(['a', 'b']);
+    const replay = await firstValueFrom(sut.events$(0).pipe(toArray()));
+    expect(replay.map((e) => e.id)).toEqual([2, 3]);
+  });
+
+  it('is ended when its history ends with end, and tells of each event and of compaction', async () => {
+    const seen: number[] = [];
+    let compacted = 0;
+    const live = new TranscriptStream(10, {
+      onEmit: (e) => seen.push(e.id),
+      onCompact: () => compacted++,
+    });
+    live.emit(final(0, 'a'));
+    live.compact(); // not ended: nothing happens
+    live.end();
+    live.compact();
+    expect(seen).toEqual([1, 2]);
+    expect(compacted).toBe(1);
+    const events = await firstValueFrom(live.events$().pipe(toArray()));
+    const sut = new TranscriptStream(10, { history: { events, lines: live.lines, lastId: 2 } });
+    expect(sut.ended).toBe(true);
+    expect(sut.emit(final(1, 'late'))).toBeUndefined();
+    expect((await firstValueFrom(sut.events$().pipe(toArray()))).map((e) => e.type)).toEqual([
+      'final',
+      'end',
+    ]);
   });
 });

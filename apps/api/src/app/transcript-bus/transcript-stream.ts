@@ -14,6 +14,20 @@ export interface TranscriptStreamOptions {
    * (a bus keeps its books or writes the event on with it).
    */
   onEmit?: (event: TranscriptEvent) => void;
+  /** Told when `compact` runs on the ended stream (a bus compacts its own copy with it). */
+  onCompact?: () => void;
+  /**
+   * Where a stream taken over from another node starts: the events still kept (the last
+   * `replayLimit` of them are replayed), the whole transcript, and the last id given; the
+   * numbering goes on after it. A history that ends with `end` makes an ended stream.
+   */
+  history?: TranscriptHistory;
+}
+
+export interface TranscriptHistory {
+  readonly events: readonly TranscriptEvent[];
+  readonly lines: readonly TranscriptLine[];
+  readonly lastId: number;
 }
 
 /**
@@ -31,7 +45,16 @@ export class TranscriptStream implements TranscriptChannel {
   constructor(
     private readonly replayLimit = 1000,
     private readonly options: TranscriptStreamOptions = {},
-  ) {}
+  ) {
+    const history = options.history;
+    if (history) {
+      this.#events = history.events.slice(-replayLimit);
+      this.#lines.push(...history.lines);
+      this.#nextId = Math.max(history.lastId, history.events.at(-1)?.id ?? 0) + 1;
+      this.#ended = history.events.at(-1)?.type === 'end';
+      if (this.#ended) this.#live.complete();
+    }
+  }
 
   get ended(): boolean {
     return this.#ended;
@@ -49,8 +72,8 @@ export class TranscriptStream implements TranscriptChannel {
   emit(init: TranscriptEventInit): TranscriptEvent | undefined {
     if (this.#ended) return undefined;
     const event = { ...init, id: this.#nextId++ } as TranscriptEvent;
-    if (event.type === 'final' && event.data.text.trim().length > 0)
-      this.#lines.push(toLine(event.data));
+    const line = transcriptLineOf(event);
+    if (line) this.#lines.push(line);
     this.#events.push(event);
     if (this.#events.length > this.replayLimit) this.#events.shift();
     if (event.type === 'end') this.#ended = true;
@@ -66,7 +89,9 @@ export class TranscriptStream implements TranscriptChannel {
    * change, so a replay after any id still works. No-op before `end`.
    */
   compact(): void {
-    if (this.#ended) this.#events = this.#events.filter((event) => event.type !== 'partial');
+    if (!this.#ended) return;
+    this.#events = this.#events.filter((event) => event.type !== 'partial');
+    this.options.onCompact?.();
   }
 
   /** Publishes `end` (once) and completes every subscriber. */
@@ -90,6 +115,13 @@ export class TranscriptStream implements TranscriptChannel {
     const oldest = this.#events[0]?.id ?? this.#nextId;
     return afterId < oldest - 1;
   }
+}
+
+/** The transcript line an event makes: a `final` with text makes one, nothing else does. */
+export function transcriptLineOf(event: TranscriptEvent): TranscriptLine | undefined {
+  return event.type === 'final' && event.data.text.trim().length > 0
+    ? toLine(event.data)
+    : undefined;
 }
 
 function toLine(data: FinalEventData): TranscriptLine {

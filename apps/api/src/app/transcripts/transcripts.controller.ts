@@ -97,10 +97,6 @@ export class TranscriptsController {
 
 /** A transcript that cannot be read now (cluster mode, Redis unreachable) is a 503 to retry. */
 function unavailableAs503(error: unknown): never {
-  if (error instanceof TranscriptUnavailableError) {
-    throw new ApiError(503, 'cluster_unavailable', 'the transcript cannot be read now; try again', {
-      'Retry-After': '5',
-    });
-  }
+  if (error instanceof TranscriptUnavailableError) throw ApiError.clusterUnavailable();
   throw error;
 }
