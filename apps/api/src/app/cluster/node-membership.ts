@@ -112,6 +112,7 @@ export class NodeMembership implements OnApplicationShutdown {
         channel.emit({ type: 'session', data: { state: 'closing', engine } });
         channel.emit({ type: 'session', data: { state: 'closed', engine } });
         channel.end();
+        channel.compact(); // what only live clients needed (partials) goes
       }
       await this.registry.closed(id, node);
     }
