@@ -14,7 +14,10 @@ import { AuthenticatedWsAdapter } from './signaling/ws-auth';
 /** Request bodies above this are refused with 413 before they are parsed. */
 export const BODY_LIMIT_BYTES = MAX_SDP_LENGTH + 4 * 1024;
 
-/** Builds the whole server (API, WebSocket, web app) from a validated configuration. */
+/**
+ * Builds the whole server (API, WebSocket, web app) from a validated configuration; an engine
+ * worker process (ROLE=worker) serves only /healthz, /readyz and /metrics.
+ */
 export async function createServer(config: Env): Promise<INestApplication> {
   const logger = new JsonLogger(config.LOG_LEVEL);
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), {
@@ -27,7 +30,9 @@ export async function createServer(config: Env): Promise<INestApplication> {
   app.use((req: Request, res: Response, next: NextFunction) =>
     parseJson(req, res, (error?: unknown) => next(error ? bodyParserError(error) : undefined)),
   );
-  app.useWebSocketAdapter(new AuthenticatedWsAdapter(app, config.ALLOWED_ORIGINS));
+  if (config.ROLE !== 'worker') {
+    app.useWebSocketAdapter(new AuthenticatedWsAdapter(app, config.ALLOWED_ORIGINS));
+  }
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
   app.use((_req: Request, res: Response, next: NextFunction) => {
@@ -39,7 +44,9 @@ export async function createServer(config: Env): Promise<INestApplication> {
     next();
   });
   const webRoot = resolve(config.WEB_ROOT);
-  if (existsSync(resolve(webRoot, 'index.html'))) {
+  if (config.ROLE === 'worker') {
+    // An engine worker serves no web app.
+  } else if (existsSync(resolve(webRoot, 'index.html'))) {
     app.useStaticAssets(webRoot, { index: 'index.html', maxAge: 0 });
   } else {
     logger.warn({ msg: 'web app not built; serving the API only', webRoot }, 'Bootstrap');

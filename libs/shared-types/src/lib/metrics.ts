@@ -51,3 +51,52 @@ export const TranscriptionMetricsSchema = z.object({
 export type LatencyHistogramSnapshot = z.infer<typeof LatencyHistogramSchema>;
 export type EngineLatencySnapshot = z.infer<typeof EngineLatencySchema>;
 export type TranscriptionMetricsJson = z.infer<typeof TranscriptionMetricsSchema>;
+
+const QueueDepthSchema = z.object({ waiting: count, active: count });
+
+/** Engine jobs an API node put on a queue (roles `api` and `all`), since it started. */
+const SubmittedJobsSchema = z.object({
+  added: count,
+  completed: count,
+  /** Failed for good: the session got an `error` event (or, for a partial, nothing). */
+  failed: count,
+  /** Given up by the session first (its final was on its way, or it ended): removed or ignored. */
+  aborted: count,
+  /** Lost a worker while running and were put back on the queue. */
+  stalled: count,
+  /** Vanished from Redis without a result (Redis restarted): failed as `engine_job_lost`. */
+  lost: count,
+  /** Partials a worker reached too late and dropped without running them. */
+  stale: count,
+});
+
+/** Engine jobs this process's workers took (roles `worker` and `all`), since it started. */
+const WorkedJobsSchema = z.object({
+  completed: count,
+  /** Failed for good. */
+  failed: count,
+  /** Failed, but put back on the queue for one more try (a busy or unavailable engine). */
+  retried: count,
+  /** Jobs of lost workers that this process's stalled-job check put back on the queue. */
+  stalled: count,
+  /** Partials older than their bound when reached: dropped, not run. */
+  staleDropped: count,
+});
+
+/** The `cluster` section of `GET /metrics`, present only in cluster mode (REDIS_URL). */
+export const ClusterMetricsSchema = z.object({
+  role: z.enum(['all', 'api', 'worker']),
+  node: z.string(),
+  /** Engine worker processes whose heartbeat is current. */
+  workersAlive: count,
+  /** Read from Redis for this response; null when Redis did not answer. */
+  queues: z.object({ final: QueueDepthSchema, partial: QueueDepthSchema }).nullable(),
+  jobs: z.object({
+    submitted: z.object({ final: SubmittedJobsSchema, partial: SubmittedJobsSchema }),
+    worked: z.object({ final: WorkedJobsSchema, partial: WorkedJobsSchema }),
+  }),
+});
+
+export type ClusterMetricsJson = z.infer<typeof ClusterMetricsSchema>;
+export type SubmittedJobCounts = z.infer<typeof SubmittedJobsSchema>;
+export type WorkedJobCounts = z.infer<typeof WorkedJobsSchema>;

@@ -1,14 +1,20 @@
-import { Controller, Get, Res } from '@nestjs/common';
+import { Controller, Get, Optional, Res } from '@nestjs/common';
 import type { Readiness } from '@whisperstream/shared-types';
 import type { Response } from 'express';
+import { EngineWorkerService } from '../cluster/engine-queue/engine-worker.service';
 import { SessionService } from '../sessions/sessions.service';
 import { TranscriptionService } from '../transcription/transcription.service';
 
 @Controller()
 export class HealthController {
+  /**
+   * An API node has sessions and the engine they use; an engine worker process (ROLE=worker)
+   * has only its worker; ROLE=all in cluster mode has both.
+   */
   constructor(
-    private readonly transcription: TranscriptionService,
-    private readonly sessions: SessionService,
+    @Optional() private readonly transcription?: TranscriptionService,
+    @Optional() private readonly sessions?: SessionService,
+    @Optional() private readonly worker?: EngineWorkerService,
   ) {}
 
   /** Liveness: the process answers. */
@@ -23,19 +29,23 @@ export class HealthController {
     return { status: 'ok' };
   }
 
-  /** Readiness: an engine is usable and the server admits sessions. */
+  /**
+   * Readiness. An API node: an engine is usable (in cluster mode: an engine worker is alive)
+   * and it admits sessions. An engine worker: its engine is usable and Redis answers.
+   */
   @Get('readyz')
-  readyz(@Res({ passthrough: true }) res: Response): Readiness & { sessions: number } {
-    const engine = this.transcription.engineInfo;
-    const reason = !this.sessions.admitting
-      ? 'the server is shutting down'
-      : this.transcription.notReadyReason;
+  readyz(@Res({ passthrough: true }) res: Response): Readiness & { sessions?: number } {
+    const { transcription, sessions, worker } = this;
+    let reason: string | undefined;
+    if (sessions && !sessions.admitting) reason = 'the server is shutting down';
+    else if (transcription) reason = transcription.notReadyReason;
+    else reason = worker ? worker.notReadyReason : 'nothing to serve';
     res.status(reason ? 503 : 200);
     return {
       status: reason ? 'not-ready' : 'ready',
-      engine,
+      engine: transcription ? transcription.engineInfo : (worker?.engineInfo ?? null),
       ...(reason ? { reason } : {}),
-      sessions: this.sessions.openCount,
+      ...(sessions ? { sessions: sessions.openCount } : {}),
     };
   }
 }

@@ -5,7 +5,7 @@ import { ApiError } from '../common/api-error';
 import { isLoopback } from '../common/loopback';
 import { AppConfig } from '../config/app-config';
 import { bearerToken } from '../sessions/bearer';
-import { MetricsService, type Metrics } from './metrics.service';
+import { MetricsService, type ProcessMetrics } from './metrics.service';
 
 @Controller()
 export class MetricsController {
@@ -21,12 +21,12 @@ export class MetricsController {
    * caller with `Authorization: Bearer <METRICS_TOKEN>` is served too.
    */
   @Get('metrics')
-  get(@Req() req: Request): Metrics {
+  get(@Req() req: Request): Promise<ProcessMetrics> {
     const local = isLoopback(req.socket.remoteAddress) && isLoopback(req.ip);
     if (!local && !this.#tokenMatches(bearerToken(req.headers.authorization))) {
       throw new ApiError(403, 'forbidden', 'metrics are only served to loopback addresses');
     }
-    return this.metrics.snapshot();
+    return this.metrics.collect();
   }
 
   #tokenMatches(token: string | undefined): boolean {

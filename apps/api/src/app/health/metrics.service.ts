@@ -1,9 +1,11 @@
-import { Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import { Injectable, Optional, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
+import type { ClusterMetricsJson } from '@whisperstream/shared-types';
 import {
   PipelineTotals,
   type PipelineTotalsSnapshot,
 } from '../audio-pipeline/pipeline-totals.service';
+import { EngineQueueMetrics } from '../cluster/engine-queue/engine-queue-metrics';
 import { SessionService } from '../sessions/sessions.service';
 import { TranscriptionService } from '../transcription/transcription.service';
 
@@ -37,15 +39,26 @@ export interface Metrics {
   transcription: ReturnType<TranscriptionService['metricsSnapshot']>;
 }
 
+/** An engine worker process (ROLE=worker) has no sessions, RTP or transcription of its own. */
+export type ProcessMetrics = Pick<
+  Metrics,
+  'uptimeS' | 'eventLoopDelayMs' | 'memory' | 'activeResources'
+> &
+  Partial<Pick<Metrics, 'sessions' | 'rtp' | 'transcription'>> & {
+    /** Cluster mode only (REDIS_URL): engine job queues, live workers, job counts. */
+    cluster?: ClusterMetricsJson;
+  };
+
 /** Process health for operators: event-loop delay, memory, live handles, sessions, RTP totals. */
 @Injectable()
 export class MetricsService implements OnModuleInit, OnModuleDestroy {
   #delay: IntervalHistogram | undefined;
 
   constructor(
-    private readonly sessions: SessionService,
-    private readonly totals: PipelineTotals,
-    private readonly transcription: TranscriptionService,
+    @Optional() private readonly sessions?: SessionService,
+    @Optional() private readonly totals?: PipelineTotals,
+    @Optional() private readonly transcription?: TranscriptionService,
+    @Optional() private readonly cluster?: EngineQueueMetrics,
   ) {}
 
   onModuleInit(): void {
@@ -57,18 +70,25 @@ export class MetricsService implements OnModuleInit, OnModuleDestroy {
     this.#delay?.disable();
   }
 
-  /** A snapshot; the event-loop histogram starts again after each one. */
+  /** What GET /metrics answers: the process's own sections and, in cluster mode, `cluster`. */
+  async collect(): Promise<ProcessMetrics> {
+    const cluster = await this.cluster?.snapshot();
+    const own =
+      this.sessions && this.totals && this.transcription ? this.snapshot() : this.#process();
+    return cluster ? { ...own, cluster } : own;
+  }
+
+  /** An API node's snapshot; the event-loop histogram starts again after each one. */
   snapshot(): Metrics {
-    const rtp: PipelineTotalsSnapshot = this.totals.snapshot();
+    const { sessions, totals, transcription } = this;
+    if (!sessions || !totals || !transcription) throw new Error('not an API node');
+    const rtp: PipelineTotalsSnapshot = totals.snapshot();
     return {
-      uptimeS: Math.round(process.uptime()),
-      eventLoopDelayMs: this.#takeDelay(),
-      memory: process.memoryUsage(),
-      activeResources: countByType(process.getActiveResourcesInfo()),
+      ...this.#process(),
       sessions: {
-        open: this.sessions.openCount,
+        open: sessions.openCount,
         rateLimited: rtp.sessionsRateLimited,
-        retained: this.sessions.retainedCount,
+        retained: sessions.retainedCount,
       },
       rtp: {
         received: rtp.rtpReceived,
@@ -79,7 +99,16 @@ export class MetricsService implements OnModuleInit, OnModuleDestroy {
         decodeErrors: rtp.decodeErrors,
         pipelines: rtp.pipelinesEnded,
       },
-      transcription: this.transcription.metricsSnapshot(),
+      transcription: transcription.metricsSnapshot(),
+    };
+  }
+
+  #process(): Pick<Metrics, 'uptimeS' | 'eventLoopDelayMs' | 'memory' | 'activeResources'> {
+    return {
+      uptimeS: Math.round(process.uptime()),
+      eventLoopDelayMs: this.#takeDelay(),
+      memory: process.memoryUsage(),
+      activeResources: countByType(process.getActiveResourcesInfo()),
     };
   }
 

@@ -10,6 +10,11 @@ export interface EngineChoice {
   engine: TranscriptionEngine | null;
   /** Why no engine is usable, in words a person can act on. */
   reason?: string;
+  /**
+   * For an engine that can stop being usable after the start (engine workers in cluster mode,
+   * which come and go): why it is not usable now, or undefined when it is.
+   */
+  notReadyReason?: () => string | undefined;
 }
 
 /** The local engines, for tests to replace. */

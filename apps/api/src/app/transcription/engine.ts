@@ -8,6 +8,8 @@ export interface TranscriptionRequest {
   language?: string;
   /** A partial result of an utterance still growing, or (default) its final text. */
   purpose?: 'final' | 'partial';
+  /** Whose utterance it is, for logs (an engine worker in cluster mode names it). */
+  context?: { sessionId: string; segmentId: number };
 }
 
 export interface TranscriptionResult {

@@ -109,6 +109,8 @@ describe(SessionTranscriber.name, () => {
     expect(request.wav.subarray(0, 4).toString()).toBe('RIFF');
     expect(request.wav.length).toBe(44 + 96000);
     expect(request).toMatchObject({ durationMs: 3000, language: 'en' });
+    // Whose utterance it is, for an engine worker's logs in cluster mode.
+    expect(request.context).toEqual({ sessionId: 's1', segmentId: 0 });
   });
 
   it('bounds concurrent engine calls per session', async () => {

@@ -222,7 +222,8 @@ export class SessionTranscriber {
     this.#metrics.request(purpose, durationMs);
     const startedAt = this.#now();
     const wav = encodeWav(utterance.samples, SAMPLE_RATE);
-    const result = await engine.transcribe({ wav, durationMs, language, purpose }, signal);
+    const context = { sessionId: this.options.sessionId, segmentId: utterance.segmentId };
+    const result = await engine.transcribe({ wav, durationMs, language, purpose, context }, signal);
     const doneAt = this.#now();
     this.#metrics.engineTime(engine.info.id, doneAt - startedAt);
     return { result, startedAt, doneAt };

@@ -41,4 +41,20 @@ describe(TranscriptionService.name, () => {
     expect(paid.createTranscriber('s', 'en', () => undefined).partialsEnabled).toBe(false);
     expect(paid.metricsSnapshot()).toMatchObject({ engine: 'openai', partials: false });
   });
+
+  it('is not ready, and refuses sessions with the reason, while its engine says it cannot work', () => {
+    let reason: string | undefined = 'no engine worker is alive';
+    const queued = new TranscriptionService(loadConfig({}) as AppConfig, {
+      engine: engine('openai'),
+      notReadyReason: () => reason,
+    });
+    expect(queued.notReadyReason).toBe('no engine worker is alive');
+    expect(queued.engineInfo).toBeNull();
+    expect(() => queued.createTranscriber('s', 'en', () => undefined)).toThrow(
+      expect.objectContaining({ status: 503, code: 'no_engine', message: reason }),
+    );
+    reason = undefined;
+    expect(queued.engineInfo).toEqual({ id: 'openai', model: 'm' });
+    expect(queued.createTranscriber('s', 'en', () => undefined)).toBeDefined();
+  });
 });

@@ -42,12 +42,13 @@ export class TranscriptionService implements OnApplicationShutdown {
     await this.choice.engine?.close?.();
   }
 
+  /** The engine in use; null while none is usable (in cluster mode: no engine worker alive). */
   get engineInfo(): EngineInfo | null {
-    return this.choice.engine?.info ?? null;
+    return this.notReadyReason === undefined ? (this.choice.engine?.info ?? null) : null;
   }
 
   get notReadyReason(): string | undefined {
-    return this.choice.engine ? undefined : this.choice.reason;
+    return this.choice.engine ? this.choice.notReadyReason?.() : this.choice.reason;
   }
 
   /** `PARTIALS=auto`: on for local engines, off for paid APIs. */
@@ -77,8 +78,9 @@ export class TranscriptionService implements OnApplicationShutdown {
     publish: (event: TranscriptEventInit) => void,
   ): SessionTranscriber {
     const engine = this.choice.engine;
-    if (!engine) {
-      throw new ApiError(503, 'no_engine', this.choice.reason ?? 'no transcription engine');
+    const notReady = this.notReadyReason;
+    if (!engine || notReady) {
+      throw new ApiError(503, 'no_engine', notReady ?? 'no transcription engine');
     }
     return new SessionTranscriber({
       engine,
