@@ -107,6 +107,14 @@ describe('FakeOpenAiServer with the describe recognizer', () => {
     });
   });
 
+  it('answers every transcription delayMs later when made slow', async () => {
+    server.delayMs = 300;
+    const started = Date.now();
+    const result = await transcribe(client(server), buildWav(tone(500, 16000), 16000));
+    expect(result.text).toBe('[500 ms of audio]');
+    expect(Date.now() - started).toBeGreaterThanOrEqual(290);
+  });
+
   it('answers verbose_json with language and duration, and the text formats', async () => {
     const wav = buildWav(tone(2500, 16000), 16000);
     const verbose = await transcribe(client(server), wav, {

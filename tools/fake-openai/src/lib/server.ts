@@ -27,6 +27,8 @@ export interface FakeOpenAiOptions {
   apiKey: string;
   /** Default `'auto'`: pocketsphinx when `pocketsphinx_continuous` is on PATH, else describe. */
   recognizer?: RecognizerName;
+  /** A slow engine: every transcription is answered this much later (default 0). */
+  delayMs?: number;
 }
 
 /** One `POST /v1/audio/transcriptions` the server received. */
@@ -91,6 +93,8 @@ export class FakeOpenAiServer {
   readonly requests: TranscriptionRequestRecord[] = [];
   /** The recognizer actually used (`auto` resolved). */
   readonly recognizer: 'pocketsphinx' | 'describe';
+  /** How much later every transcription is answered (a slow engine); may be changed any time. */
+  delayMs: number;
   readonly baseUrl: string;
   readonly port: number;
 
@@ -107,6 +111,7 @@ export class FakeOpenAiServer {
     this.port = (server.address() as AddressInfo).port;
     this.baseUrl = `http://127.0.0.1:${this.port}/v1`;
     this.recognizer = resolveRecognizer(options.recognizer ?? 'auto');
+    this.delayMs = options.delayMs ?? 0;
   }
 
   static async start(options: FakeOpenAiOptions): Promise<FakeOpenAiServer> {
@@ -278,6 +283,9 @@ export class FakeOpenAiServer {
       }
     }
 
+    if (this.delayMs > 0) {
+      await new Promise((resolve) => setTimeout(resolve, this.delayMs));
+    }
     const step = record.step;
     if (step === 'hang') {
       this.hanging.add(res);
