@@ -180,10 +180,17 @@ export interface PipelineLog {
   [key: string]: unknown;
 }
 
-export function pipelineLogOf(
-  logs: readonly LogLine[],
+/**
+ * The session's `audio pipeline ended` line. It is written before the session's `end` event, but
+ * reaches the fuzzer through the server's stdout, which may lag the event stream: waits a little.
+ */
+export async function pipelineLogOf(
+  sut: ServerUnderTest,
   sessionId: string,
-): PipelineLog | undefined {
-  return logs.find((l) => l.msg === 'audio pipeline ended' && l['sessionId'] === sessionId) as
-    PipelineLog | undefined;
+  timeoutMs = 3000,
+): Promise<PipelineLog | undefined> {
+  const line = await sut.server
+    .waitForLog((l) => l.msg === 'audio pipeline ended' && l['sessionId'] === sessionId, timeoutMs)
+    .catch(() => undefined);
+  return line as PipelineLog | undefined;
 }

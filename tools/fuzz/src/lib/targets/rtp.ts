@@ -184,7 +184,7 @@ async function judgeRound(
   const { tally } = ctx;
   const wallMs = Date.now() - startedAt;
   const outcome = await finishLive(live);
-  const pipeline = pipelineLogOf(ctx.sut.server.logs, live.sessionId);
+  const pipeline = await pipelineLogOf(ctx.sut, live.sessionId);
   for (const key of [
     'received',
     'ignored',

@@ -54,6 +54,10 @@ interface Session {
 export async function fuzzSdp(ctx: TargetContext): Promise<void> {
   const { tally, budget, seed, log } = ctx;
   const deadline = new Deadline(budget.seconds);
+  // Offers until this one; the rest of the time goes to the connect checks.
+  const posting = new Deadline(
+    budget.seconds - Math.min(ctx.connectChecks * 1.5, budget.seconds * 0.3),
+  );
   const template = normaliseOffer(await weriftOffer(), Rng.derive(seed, 'sdp', 'template'));
   const browser = browserLikeOffer(Rng.derive(seed, 'sdp', 'browser'));
   const accepted: Array<{ index: number; ops: SdpOp[]; base: 'werift' | 'browser' }> = [];
@@ -70,7 +74,7 @@ export async function fuzzSdp(ctx: TargetContext): Promise<void> {
   };
 
   let index = 0;
-  for (; index < budget.count && !deadline.passed; index++) {
+  for (; index < budget.count && !posting.passed; index++) {
     const rng = Rng.derive(seed, 'sdp', index);
     const base = rng.bool(0.75) ? 'werift' : 'browser';
     const { sdp, ops } = mutateSdp(rng, base === 'werift' ? template : browser, ctx.sinkPort);

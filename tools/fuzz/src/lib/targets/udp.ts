@@ -79,6 +79,8 @@ interface Fire {
 interface Round {
   outcome: LiveOutcome;
   sessionId: string;
+  /** RTP packets the server lost or got too late (from its pipeline log line). */
+  lost: number;
 }
 
 async function playRound(
@@ -136,12 +138,16 @@ async function playRound(
   await streaming.catch(() => undefined);
   await sleep(300);
   const outcome = await finishLive(live);
-  const pipeline = pipelineLogOf(ctx.sut.server.logs, live.sessionId);
+  const pipeline = await pipelineLogOf(ctx.sut, live.sessionId);
   if (pipeline) {
     ctx.tally.stat('rtp-received', pipeline.received ?? 0);
     ctx.tally.stat('rtp-lost', pipeline.lost ?? 0);
   }
-  return { outcome, sessionId: live.sessionId };
+  return {
+    outcome,
+    sessionId: live.sessionId,
+    lost: (pipeline?.lost ?? 0) + (pipeline?.late ?? 0),
+  };
 }
 
 function compare(
@@ -179,8 +185,7 @@ function compare(
       detail: `the server ended the session: ${outcome.errorEvents.map((e) => `${e.code}: ${e.message}`).join('; ')}`,
     });
   }
-  const pipeline = pipelineLogOf(ctx.sut.server.logs, round.sessionId);
-  const lost = (pipeline?.lost ?? 0) + (pipeline?.late ?? 0);
+  const { lost } = round;
   if (outcome.finals.length < clean.finals.length) {
     tally.find({
       kind: lost > 0 ? 'note' : 'lost_event',
