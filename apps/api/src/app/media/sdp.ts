@@ -20,6 +20,15 @@ export function offersOpusAudio(sdp: string): boolean {
   return opusAudioIndex(sdp) >= 0;
 }
 
+/**
+ * The SDP with every line ended by CRLF, as RFC 8866 writes it. Offers mixing CRLF and LF pass
+ * a line-by-line check but break a parser that splits on CRLF (werift does): its ICE
+ * credentials would be read garbled and the session could never connect.
+ */
+export function normalizeLineEndings(sdp: string): string {
+  return sdp.replace(/\r?\n/g, '\r\n');
+}
+
 /** The barest structural check: a session description starts with `v=0` and has an m-line. */
 export function looksLikeSdp(sdp: string): boolean {
   return /^v=0\r?\n/.test(sdp) && /\r?\nm=/.test(sdp) && /\r?\no=/.test(sdp);

@@ -175,4 +175,31 @@ describe(SignalingService.name, () => {
       expect.stringMatching(/^invalid_candidate: .*sdpMid "nine" names no media section/),
     ]);
   });
+
+  it('answers an offer whose lines end in CRLF and LF by turns as if all ended in CRLF', async () => {
+    const factory = new PeerConnectionFactory(config);
+    const made: RTCPeerConnection[] = [];
+    const create = factory.create.bind(factory);
+    jest.spyOn(factory, 'create').mockImplementation(() => {
+      const pc = create();
+      made.push(pc);
+      return pc;
+    });
+    const mixedSut = new SignalingService(factory, pipelines, sessions, config);
+    const session = await newSession();
+    const { sdp, pc } = await offer('audio');
+    peers.push(pc);
+    const mixed = sdp
+      .split('\r\n')
+      .map((line, i) => line + (i % 2 === 0 ? '\n' : '\r\n'))
+      .join('');
+    await mixedSut.answer(session, mixed);
+    // werift read the offer's own ICE credentials, not lines run together.
+    const ufrag = /a=ice-ufrag:(\S+)/.exec(sdp)?.[1];
+    const pwd = /a=ice-pwd:(\S+)/.exec(sdp)?.[1];
+    expect(made).toHaveLength(1);
+    const remote = made[0].iceTransports[0]?.connection;
+    expect(remote?.remoteUsername).toBe(ufrag);
+    expect(remote?.remotePassword).toBe(pwd);
+  });
 });

@@ -7,6 +7,7 @@ import { PeerConnectionFactory } from '../media/peer-connection.factory';
 import { iceChecksReceived } from '../media/ice-diagnostics';
 import {
   looksLikeSdp,
+  normalizeLineEndings,
   offerMediaSections,
   offerTransportProblem,
   opusAudioIndex,
@@ -31,7 +32,9 @@ export class SignalingService {
     private readonly config: AppConfig,
   ) {}
 
-  async answer(session: Session, sdp: string): Promise<SdpAnswer> {
+  async answer(session: Session, offered: string): Promise<SdpAnswer> {
+    // One line ending for the checks and for werift (which splits on CRLF whenever it sees one).
+    const sdp = normalizeLineEndings(offered);
     if (!session.isOpen) throw new ApiError(409, 'session_closed', 'the session has ended');
     if (session.offerAt !== undefined) {
       throw new ApiError(
