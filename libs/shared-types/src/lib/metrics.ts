@@ -64,7 +64,10 @@ const SubmittedJobsSchema = z.object({
   aborted: count,
   /** Lost a worker while running and were put back on the queue. */
   stalled: count,
-  /** Vanished from Redis without a result (Redis restarted): failed as `engine_job_lost`. */
+  /**
+   * Vanished from Redis without a result (Redis restarted without its data): put on the queue
+   * again, once; lost a second time, failed as `engine_job_lost`.
+   */
   lost: count,
   /** Partials a worker reached too late and dropped without running them. */
   stale: count,

@@ -323,6 +323,30 @@ describeWithRedis('engine jobs on BullMQ, against a real redis-server', () => {
     expect(counters.submitted.final).toMatchObject({ added: 2, completed: 1, aborted: 1 });
   });
 
+  it('goes through a Redis restart: a job Redis lost is queued again, a call made meanwhile waits for Redis', async () => {
+    const { sut, counters } = await apiNode();
+    const engine = new FakeEngine();
+    engine.answer = (req) =>
+      engine.calls.length === 1
+        ? new Promise<TranscriptionResult>(() => undefined) // answered below, by hand
+        : { text: `heard ${req.wav.toString()}` };
+    workerNode('w1', engine);
+    await waitFor('a live worker', () => sut.workersAlive === 1);
+    const lost = sut.transcribe(request('final', 1), never());
+    await waitFor('the job to run', () => engine.calls.length === 1);
+
+    await redisServer.stop(); // without persistence: the job is gone with it
+    const meanwhile = sut.transcribe(request('final', 2), never());
+    await redisServer.start();
+    // Its worker ends the old job at last; its answer is not the result.
+    engine.calls[0].resolve({ text: 'from before the restart' });
+
+    await expect(lost).resolves.toEqual({ text: 'heard RIFF-utterance-1-final' });
+    await expect(meanwhile).resolves.toEqual({ text: 'heard RIFF-utterance-2-final' });
+    expect(counters.submitted.final).toMatchObject({ added: 2, completed: 2, lost: 1, failed: 0 });
+    expect(engine.calls.map((call) => call.request.context?.segmentId).sort()).toEqual([1, 1, 2]);
+  }, 20_000);
+
   it('has another worker run a job whose worker went away mid-job, within 1.5 lock times, and resolves it once', async () => {
     const { sut, counters } = await apiNode();
     const first = new FakeEngine();

@@ -251,6 +251,9 @@ export class EngineWorkerService
           durationMs: data.durationMs,
           language: data.language,
           purpose: data.purpose,
+          ...(data.sessionId !== undefined && data.segmentId !== undefined
+            ? { context: { sessionId: data.sessionId, segmentId: data.segmentId } }
+            : {}),
         },
         signal ?? new AbortController().signal,
       );

@@ -30,7 +30,13 @@ import { EngineWorkerRegistry, type WorkerAnnouncement } from './engine-worker-r
 import { redisTimeoutMs, withTimeout } from './with-timeout';
 
 interface Pending {
+  /** Its job on the queue (a new one if it had to be put there again). */
+  jobId: string;
   purpose: EnginePurpose;
+  /** What was put on the queue, kept to put it there again if Redis loses it. */
+  data: EngineJobData;
+  /** Put on the queue again once already (Redis lost it). */
+  resubmitted: boolean;
   resolve: (result: TranscriptionResult) => void;
   reject: (error: EngineError) => void;
   /** On the queue (the add was acknowledged). */
@@ -53,8 +59,10 @@ const LOST_AFTER_MS = 1000;
  * (its first worker stalled) is published once.
  *
  * An aborted call removes its job if no worker has it yet; a running one finishes and its result
- * is ignored. `info` and `paid` are what the live workers announce; with none alive (or Redis
- * out of reach) calls fail at once with `engine_unavailable` and `notReadyReason` says why.
+ * is ignored. `info` and `paid` are what the live workers announce; with none alive calls fail
+ * at once with `engine_unavailable`. While Redis is out of reach calls wait for it, and a job
+ * that Redis lost (restarted empty) is put on the queue again. `notReadyReason` says why new
+ * sessions should not come here.
  */
 @Injectable()
 export class QueuedEngine implements TranscriptionEngine, OnModuleInit {
@@ -125,7 +133,7 @@ export class QueuedEngine implements TranscriptionEngine, OnModuleInit {
     signal: AbortSignal,
   ): Promise<TranscriptionResult> {
     if (signal.aborted) throw asEngineError(signal.reason);
-    const reason = this.#closed ? 'the server is shutting down' : this.notReadyReason;
+    const reason = this.#refusal();
     if (reason) throw new EngineUnavailableError(reason);
     const purpose = request.purpose ?? 'final';
     const counts = this.counters.submitted[purpose];
@@ -143,14 +151,18 @@ export class QueuedEngine implements TranscriptionEngine, OnModuleInit {
     const queue = this.queues.get(purpose);
     return new Promise<TranscriptionResult>((resolve, reject) => {
       const onAbort = () => {
-        if (!this.#pending.has(jobId)) return;
+        const current = pending.jobId;
+        if (this.#pending.get(current) !== pending) return;
         counts.aborted++;
-        this.#settle(jobId, asEngineError(signal.reason));
+        this.#settle(current, asEngineError(signal.reason));
         // A waiting job is never run; one a worker has is finished there and its answer ignored.
-        void queue.remove(jobId).catch(() => 0);
+        void queue.remove(current).catch(() => 0);
       };
       const pending: Pending = {
+        jobId,
         purpose,
+        data,
+        resubmitted: false,
         added: false,
         resolve: (result) => {
           signal.removeEventListener('abort', onAbort);
@@ -164,28 +176,50 @@ export class QueuedEngine implements TranscriptionEngine, OnModuleInit {
       // Registered before the add: an instant worker may answer before the add's reply arrives.
       this.#pending.set(jobId, pending);
       signal.addEventListener('abort', onAbort, { once: true });
-      queue
-        .add(purpose, data, {
-          jobId,
-          attempts: purpose === 'final' ? FINAL_ATTEMPTS : 1,
-          // Audio is not kept in Redis once a job is done; its result went out on the event stream.
-          removeOnComplete: true,
-          removeOnFail: true,
-        })
-        .then(
-          () => {
-            counts.added++;
-            pending.added = true;
-          },
-          (error: unknown) => {
-            this.#logger.warn({ msg: 'engine job not queued', error: String(error) });
-            this.#settle(
-              jobId,
-              new EngineUnavailableError('the engine queue (Redis) could not take the job'),
-            );
-          },
-        );
+      this.#add(pending);
     });
+  }
+
+  /**
+   * Puts a job on its queue. While Redis is out of reach the add waits (the connection queues
+   * it) and goes through once Redis is back, so a live session's utterances are not lost to a
+   * short outage.
+   */
+  #add(pending: Pending): void {
+    const { jobId, purpose, data } = pending;
+    this.queues
+      .get(purpose)
+      .add(purpose, data, {
+        jobId,
+        attempts: purpose === 'final' ? FINAL_ATTEMPTS : 1,
+        // Audio is not kept in Redis once a job is done; its result went out on the event stream.
+        removeOnComplete: true,
+        removeOnFail: true,
+      })
+      .then(
+        () => {
+          if (!pending.resubmitted) this.counters.submitted[purpose].added++;
+          pending.added = true;
+        },
+        (error: unknown) => {
+          this.#logger.warn({ msg: 'engine job not queued', error: String(error) });
+          this.#settle(
+            jobId,
+            new EngineUnavailableError('the engine queue (Redis) could not take the job'),
+          );
+        },
+      );
+  }
+
+  /**
+   * Why a call fails at once: shutting down, not started, or no worker alive when Redis last
+   * answered. While Redis is out of reach, calls wait for it instead (see #add).
+   */
+  #refusal(): string | undefined {
+    if (this.#closed) return 'the server is shutting down';
+    if (!this.#started) return this.notReadyReason;
+    if (this.#redisOk && this.#workers.length === 0) return this.notReadyReason;
+    return undefined;
   }
 
   /** Stops listening; calls still waiting fail. Idempotent. */
@@ -299,8 +333,9 @@ export class QueuedEngine implements TranscriptionEngine, OnModuleInit {
   }
 
   /**
-   * Jobs that are gone from Redis with no result seen (Redis lost its data) would wait for ever:
-   * one missing for LOST_AFTER_MS fails as `engine_job_lost` (retryable).
+   * Jobs that are gone from Redis with no result seen (Redis restarted without its data) would
+   * wait for ever: one missing for LOST_AFTER_MS is put on the queue again, once (its result is
+   * still taken once); missing a second time, it fails as `engine_job_lost` (retryable).
    */
   async #findLostJobs(): Promise<void> {
     const added = [...this.#pending].filter(([, pending]) => pending.added);
@@ -317,17 +352,29 @@ export class QueuedEngine implements TranscriptionEngine, OnModuleInit {
         return;
       }
       pending.missingSince ??= now;
-      if (
-        now - pending.missingSince >=
-        Math.max(LOST_AFTER_MS, 2 * this.config.NODE_HEARTBEAT_MS)
-      ) {
-        this.counters.submitted[pending.purpose].lost++;
-        this.#logger.warn({ msg: 'engine job lost from Redis', jobId });
-        this.#settle(
-          jobId,
-          new EngineError('engine_job_lost', 'the engine job was lost (Redis lost its data)', true),
-        );
+      const lostAfterMs = Math.max(LOST_AFTER_MS, 2 * this.config.NODE_HEARTBEAT_MS);
+      if (now - pending.missingSince < lostAfterMs) return;
+      this.counters.submitted[pending.purpose].lost++;
+      if (!pending.resubmitted) {
+        // Under a new id: a worker may still be running the old one (its answer is ignored).
+        const again = randomUUID();
+        this.#logger.warn({ msg: 'engine job lost from Redis: queued again', jobId, as: again });
+        this.#pending.delete(jobId);
+        this.#pending.set(again, pending);
+        Object.assign(pending, {
+          jobId: again,
+          resubmitted: true,
+          added: false,
+          missingSince: undefined,
+        });
+        this.#add(pending);
+        return;
       }
+      this.#logger.warn({ msg: 'engine job lost from Redis twice', jobId });
+      this.#settle(
+        jobId,
+        new EngineError('engine_job_lost', 'the engine job was lost (Redis lost its data)', true),
+      );
     });
   }
 
