@@ -1,5 +1,7 @@
+import { EventEmitter } from 'node:events';
+import { Logger, type INestApplicationContext } from '@nestjs/common';
 import { ApiError } from '../common/api-error';
-import { refuseUpgrade } from './ws-auth';
+import { AuthenticatedWsAdapter, refuseUpgrade } from './ws-auth';
 
 describe(refuseUpgrade.name, () => {
   const refusal = (error: unknown) => {
@@ -42,5 +44,26 @@ describe(refuseUpgrade.name, () => {
       status: 500,
       body: { error: { code: 'internal_error', message: 'internal server error' } },
     });
+  });
+});
+
+describe(`${AuthenticatedWsAdapter.name}: socket errors`, () => {
+  it("logs a client's bad frame at debug, and a server error as an error", () => {
+    const sut = new AuthenticatedWsAdapter({} as INestApplicationContext, []);
+    const debug = jest.spyOn(Logger.prototype, 'debug').mockImplementation(() => undefined);
+    const error = jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
+    const server = new EventEmitter();
+    sut.bindErrorHandler(server as never);
+    const socket = new EventEmitter();
+    server.emit('connection', socket);
+    socket.emit('error', new RangeError('Max payload size exceeded'));
+    expect(debug).toHaveBeenCalledWith(
+      expect.objectContaining({ msg: 'client socket error', error: 'Max payload size exceeded' }),
+    );
+    expect(error).not.toHaveBeenCalled();
+    server.emit('error', new Error('listen EADDRINUSE'));
+    expect(error).toHaveBeenCalledTimes(1);
+    debug.mockRestore();
+    error.mockRestore();
   });
 });

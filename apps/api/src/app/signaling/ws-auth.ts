@@ -25,6 +25,11 @@ export function remoteSessionOfUpgrade(request: IncomingMessage): RemoteSession 
   return HOME_OF_REQUEST.get(request);
 }
 
+/** What the adapter's error binding uses of a `ws` server or socket. */
+interface WsServerLike {
+  on(event: string, listener: (...args: never[]) => void): unknown;
+}
+
 type VerifyCallback = (
   result: boolean,
   code?: number,
@@ -77,6 +82,23 @@ export class AuthenticatedWsAdapter extends WsAdapter {
         );
       },
     });
+  }
+
+  /**
+   * A client's bad frame (too large: 1009; not UTF-8: 1007) closes its socket and is the
+   * client's fault: logged at debug, not as a server error with a stack (any client with a token
+   * could fill the error log). Errors of the server itself stay errors.
+   */
+  override bindErrorHandler(server: WsServerLike): WsServerLike {
+    server.on('connection', (socket: WsServerLike) =>
+      socket.on('error', (error: Error) =>
+        this.#logger.debug({ msg: 'client socket error', error: error.message }),
+      ),
+    );
+    server.on('error', (error: Error) =>
+      this.#logger.error({ msg: 'WebSocket server error', error: String(error) }),
+    );
+    return server;
   }
 
   async #verify(request: IncomingMessage, sessions: SessionService): Promise<void> {
