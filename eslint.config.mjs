@@ -2,6 +2,12 @@ import nx from '@nx/eslint-plugin';
 import tseslint from 'typescript-eslint';
 import prettier from 'eslint-config-prettier';
 
+const noNestQuery = {
+  name: '@nestjs/common',
+  importNames: ['Query'],
+  message: 'use QueryParam from common/query (one text value, else 400 invalid_query)',
+};
+
 export default [
   ...nx.configs['flat/base'],
   ...nx.configs['flat/typescript'],
@@ -44,17 +50,36 @@ export default [
               onlyDependOnLibsWithTags: ['scope:media'],
               bannedExternalImports: ['@nestjs/*', '@angular/*', 'rxjs', 'express'],
             },
+            // Test helpers (a private redis-server, …): for tests, tools and end-to-end suites;
+            // in apps/api only its specs may import them (no-restricted-imports below).
+            {
+              sourceTag: 'scope:testing',
+              onlyDependOnLibsWithTags: ['scope:testing', 'scope:shared'],
+            },
             {
               sourceTag: 'scope:api',
-              onlyDependOnLibsWithTags: ['scope:api', 'scope:shared', 'scope:media'],
+              onlyDependOnLibsWithTags: [
+                'scope:api',
+                'scope:shared',
+                'scope:media',
+                'scope:testing',
+              ],
             },
             { sourceTag: 'scope:web', onlyDependOnLibsWithTags: ['scope:web', 'scope:shared'] },
             {
               sourceTag: 'scope:tools',
-              onlyDependOnLibsWithTags: ['scope:tools', 'scope:shared', 'scope:media'],
+              onlyDependOnLibsWithTags: [
+                'scope:tools',
+                'scope:shared',
+                'scope:media',
+                'scope:testing',
+              ],
             },
             // End-to-end suites drive the apps from outside, with the tools.
-            { sourceTag: 'scope:e2e', onlyDependOnLibsWithTags: ['scope:tools', 'scope:shared'] },
+            {
+              sourceTag: 'scope:e2e',
+              onlyDependOnLibsWithTags: ['scope:tools', 'scope:shared', 'scope:testing'],
+            },
             { sourceTag: 'type:lib', onlyDependOnLibsWithTags: ['type:lib'] },
             { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:lib'] },
             { sourceTag: 'type:tool', onlyDependOnLibsWithTags: ['type:lib', 'type:tool'] },
@@ -79,11 +104,12 @@ export default [
       'no-restricted-imports': [
         'error',
         {
-          paths: [
+          paths: [noNestQuery],
+          // The api may depend on scope:testing for its specs only: never in the server.
+          patterns: [
             {
-              name: '@nestjs/common',
-              importNames: ['Query'],
-              message: 'use QueryParam from common/query (one text value, else 400 invalid_query)',
+              group: ['@whisperstream/redis-test-server'],
+              message: 'test helpers are for specs (*.spec.ts) and testing/ folders only',
             },
           ],
         },
@@ -100,6 +126,10 @@ export default [
         },
       ],
     },
+  },
+  {
+    files: ['apps/api/src/**/*.spec.ts', 'apps/api/src/**/testing/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { paths: [noNestQuery] }] },
   },
   prettier,
 ];

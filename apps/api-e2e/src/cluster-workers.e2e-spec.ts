@@ -1,5 +1,6 @@
 import { FakeOpenAiServer } from '@whisperstream/fake-openai';
 import {
+  describeWithRedis,
   startRedis,
   startServer,
   type LogLine,
@@ -9,7 +10,6 @@ import {
 import { ClusterMetricsSchema, type ClusterMetricsJson } from '@whisperstream/shared-types';
 import { ApiClient, SseClient, WebRtcStreamer } from '@whisperstream/webrtc-client';
 import { clip, opusFrames, requireRecognizer } from './support/fixtures';
-import { describeWithRedis } from './support/redis';
 
 const API_KEY = 'sk-test-cluster-workers';
 const NODE_HEARTBEAT_MS = 300;

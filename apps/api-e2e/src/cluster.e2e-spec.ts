@@ -1,5 +1,6 @@
 import { FakeOpenAiServer } from '@whisperstream/fake-openai';
 import {
+  describeWithRedis,
   startRedis,
   startServer,
   type RunningRedis,
@@ -8,7 +9,6 @@ import {
 import type { TranscriptEvent } from '@whisperstream/shared-types';
 import { ApiClient, SseClient, WebRtcStreamer } from '@whisperstream/webrtc-client';
 import { clip, opusFrames, requireRecognizer } from './support/fixtures';
-import { describeWithRedis } from './support/redis';
 
 const API_KEY = 'sk-test-cluster';
 /** Short, so that a node SIGKILLed in a test is noticed quickly. */

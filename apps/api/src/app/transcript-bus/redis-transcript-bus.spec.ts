@@ -1,4 +1,5 @@
 import { Logger } from '@nestjs/common';
+import { describeWithRedis, startRedis, type RunningRedis } from '@whisperstream/redis-test-server';
 import type { TranscriptEvent, TranscriptEventInit } from '@whisperstream/shared-types';
 import { Redis } from 'ioredis';
 import { firstValueFrom, type Observable, timeout, toArray } from 'rxjs';
@@ -7,7 +8,6 @@ import type { AppConfig } from '../config/app-config';
 import { loadConfig } from '../config/config.schema';
 import { TranscriptsService } from '../transcripts/transcripts.service';
 import { RedisTranscriptBus, TRANSCRIPT_KEYS } from './redis-transcript-bus';
-import { describeWithRedis, startTestRedis, type TestRedis } from './testing/redis-server';
 import { RETENTION_GRACE_MS, TranscriptUnavailableError } from './transcript-bus';
 
 const ENGINE = { id: 'fake', model: 'm' };
@@ -81,7 +81,7 @@ function record(events$: Observable<TranscriptEvent>) {
 }
 
 describeWithRedis(RedisTranscriptBus.name, () => {
-  let redis: TestRedis;
+  let redis: RunningRedis;
   let raw: Redis;
   const nodes: RedisConnections[] = [];
   let sessions = 0;
@@ -102,7 +102,7 @@ describeWithRedis(RedisTranscriptBus.name, () => {
 
   beforeAll(async () => {
     Logger.overrideLogger(false);
-    redis = await startTestRedis();
+    redis = await startRedis();
     raw = new Redis(redis.url, { maxRetriesPerRequest: null });
   });
 
@@ -112,7 +112,7 @@ describeWithRedis(RedisTranscriptBus.name, () => {
 
   afterAll(async () => {
     raw?.disconnect();
-    await redis?.close();
+    await redis?.stop();
   });
 
   it('numbers events 1..n on the owner, and another node reads them live to the end', async () => {
@@ -290,7 +290,7 @@ describeWithRedis(RedisTranscriptBus.name, () => {
     for (let i = 0; i < 3; i++) channel.emit(final(i, `line ${i}`));
     await remote.until(() => remote.ids().length === 3);
 
-    await redis.stop();
+    await redis.down();
     await remote.until(() => remote.error !== undefined);
     expect(remote.error).toBeInstanceOf(TranscriptUnavailableError);
     await expect(b.lines(id)).rejects.toBeInstanceOf(TranscriptUnavailableError);
@@ -298,7 +298,7 @@ describeWithRedis(RedisTranscriptBus.name, () => {
     for (let i = 3; i < 6; i++) channel.emit(final(i, `line ${i}`)); // kept in the offline queue
     expect(local.ids()).toEqual([1, 2, 3, 4, 5, 6]);
 
-    await redis.start(); // same port, empty: it had no persistence
+    await redis.up(); // same port, empty: it had no persistence
     const resumed = record(b.events$(id, remote.ids().at(-1)));
     channel.emit(final(6, 'line 6'));
     channel.end();

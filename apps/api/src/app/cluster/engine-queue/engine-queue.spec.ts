@@ -1,4 +1,5 @@
 import { Logger } from '@nestjs/common';
+import { describeWithRedis, startRedis, type RunningRedis } from '@whisperstream/redis-test-server';
 import { Redis } from 'ioredis';
 import type { AppConfig } from '../../config/app-config';
 import { loadConfig } from '../../config/config.schema';
@@ -18,11 +19,6 @@ import { EngineQueues } from './engine-queues';
 import { EngineWorkerRegistry } from './engine-worker-registry';
 import { EngineWorkerService } from './engine-worker.service';
 import { QueuedEngine } from './queued-engine';
-import {
-  describeWithRedis,
-  startTestRedis,
-  type TestRedis,
-} from '../../transcript-bus/testing/redis-server';
 
 interface Call {
   request: TranscriptionRequest;
@@ -91,15 +87,15 @@ const request = (purpose: 'final' | 'partial', segmentId = 0): TranscriptionRequ
 const never = () => new AbortController().signal;
 
 describeWithRedis('engine jobs on BullMQ, against a real redis-server', () => {
-  let redisServer: TestRedis;
+  let redisServer: RunningRedis;
   const cleanups: Array<() => Promise<void>> = [];
 
   beforeAll(async () => {
     Logger.overrideLogger(false);
-    redisServer = await startTestRedis();
+    redisServer = await startRedis();
   });
   afterAll(async () => {
-    await redisServer?.close();
+    await redisServer?.stop();
   });
   afterEach(async () => {
     for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
@@ -335,9 +331,9 @@ describeWithRedis('engine jobs on BullMQ, against a real redis-server', () => {
     const lost = sut.transcribe(request('final', 1), never());
     await waitFor('the job to run', () => engine.calls.length === 1);
 
-    await redisServer.stop(); // without persistence: the job is gone with it
+    await redisServer.down(); // without persistence: the job is gone with it
     const meanwhile = sut.transcribe(request('final', 2), never());
-    await redisServer.start();
+    await redisServer.up();
     // Its worker ends the old job at last; its answer is not the result.
     engine.calls[0].resolve({ text: 'from before the restart' });
 

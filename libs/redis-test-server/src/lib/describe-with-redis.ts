@@ -1,8 +1,8 @@
-import { redisMissing } from '@whisperstream/server-harness';
+import { redisMissing } from './redis-server';
 
 /**
- * `describe` for tests that need Redis (cluster mode), when redis-server is installed. Otherwise
- * the tests are skipped and the output says why and how to install it; with
+ * `describe` for tests that need a redis-server (see `startRedis()`), when it is installed.
+ * Otherwise the tests are skipped and the output says why and how to install it; with
  * WHISPERSTREAM_REQUIRE_ALL=1 (CI) a single failing test takes their place.
  */
 export function describeWithRedis(name: string, body: () => void): void {
@@ -11,7 +11,7 @@ export function describeWithRedis(name: string, body: () => void): void {
     describe(name, body);
   } else if (process.env['WHISPERSTREAM_REQUIRE_ALL'] === '1') {
     describe(name, () => {
-      it('has everything it needs', () => {
+      it('has redis-server', () => {
         throw new Error(`WHISPERSTREAM_REQUIRE_ALL=1, but ${why}`);
       });
     });

@@ -1,0 +1,2 @@
+export * from './lib/redis-server';
+export * from './lib/describe-with-redis';
