@@ -29,8 +29,8 @@ function tensor(name: string, type: number, ne: number[], fill: number): Buffer 
 }
 
 /** A ggml whisper file in miniature: the real layout, a narrow decoder, a few tensors. */
-function miniModel(): Buffer {
-  const hparams = [VOCAB, 1500, WIDTH, 2, 1, CONTEXTS, WIDTH, 2, 1, 80, 1];
+function miniModel(contexts = CONTEXTS): Buffer {
+  const hparams = [VOCAB, 1500, WIDTH, 2, 1, contexts, WIDTH, 2, 1, 80, 1];
   const words = ['a', 'bc'].flatMap((w) => [int32(w.length), Buffer.from(w)]);
   return Buffer.concat([
     int32(0x67676d6c),
@@ -40,7 +40,7 @@ function miniModel(): Buffer {
     Buffer.alloc(8),
     int32(2),
     ...words,
-    tensor('decoder.positional_embedding', 0, [WIDTH, CONTEXTS], 0.5),
+    tensor('decoder.positional_embedding', 0, [WIDTH, contexts], 0.5),
     tensor('decoder.token_embedding.weight', 1, [WIDTH, VOCAB], 0.25),
     tensor('decoder.ln.weight', 0, [WIDTH], 1),
   ]);
@@ -100,7 +100,10 @@ describe('fixDecoder', () => {
     expect(model.subarray(ln.offset)).toEqual(before.subarray(ln.offset));
   });
 
-  it('refuses more tokens than whisper decodes in one call', () => {
-    expect(() => fixDecoder(miniModel(), { tokens: CONTEXTS / 2 - 1 })).toThrow(/tokens must be/);
+  it('refuses more tokens than whisper decodes in one call, or than pass its entropy check', () => {
+    expect(() => fixDecoder(miniModel(), { tokens: CONTEXTS / 2 - 1 })).toThrow(/between 1 and 6/);
+    expect(() => fixDecoder(miniModel(), { tokens: 0 })).toThrow(/tokens must be/);
+    expect(() => fixDecoder(miniModel(448), { tokens: 31 })).toThrow(/between 1 and 30/);
+    expect(() => fixDecoder(miniModel(448), { tokens: 30 })).not.toThrow();
   });
 });

@@ -27,6 +27,8 @@ const TOKEN_EOT = 50256;
 const TOKEN_BEG = 50363;
 /** A plain word of the generated vocabulary (not blank, not special). */
 const TEXT_TOKEN = 1000;
+/** The most text tokens per call (see `fixDecoder`). */
+export const MAX_TOKENS = 30;
 
 export interface TensorLocation {
   type: number;
@@ -63,7 +65,7 @@ export function locateTensors(model: Buffer): Map<string, TensorLocation> {
 }
 
 export interface FixedDecoder {
-  /** Text tokens per call (between `<|0.00|>` and `<|endoftext|>`). */
+  /** Text tokens per call (between `<|0.00|>` and `<|endoftext|>`), at most `MAX_TOKENS`. */
   tokens: number;
   /** How far each position's pattern stands out: the positional embedding's value. */
   positionScale?: number;
@@ -98,9 +100,11 @@ export function fixDecoder(model: Buffer, options: FixedDecoder): Buffer {
     throw new Error('the decoder embeddings are missing or not f32/f16');
   }
   const [width, contexts] = positions.ne;
-  // Whisper decodes at most half its text context in one call.
-  if (!Number.isInteger(tokens) || tokens < 1 || tokens + 2 > contexts / 2) {
-    throw new Error(`tokens must be between 1 and ${contexts / 2 - 2}`);
+  // Past 32 tokens whisper.cpp checks a result's entropy, and one token said over and over fails
+  // that check (it falls back, as the random decoder does); it decodes at most half its context.
+  const most = Math.min(MAX_TOKENS, contexts / 2 - 2);
+  if (!Number.isInteger(tokens) || tokens < 1 || tokens > most) {
+    throw new Error(`tokens must be between 1 and ${most}`);
   }
   const { timestamp, text, end } = decoderPatterns(width);
   for (let p = 0; p < contexts; p++) {
