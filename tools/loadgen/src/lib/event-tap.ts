@@ -57,6 +57,9 @@ export class EventTap {
           reject(new Error(`events answered ${res.statusCode ?? 0}`));
           return;
         }
+        // The timeout is for the answer: a live stream may be quiet for longer (keep-alives
+        // come every SSE_KEEPALIVE_MS, 15 s by default).
+        req.setTimeout(0);
         resolve(tap);
         res.on('data', (chunk: Buffer) => parser.push(chunk));
         res.on('close', () => tap.markEnded());
