@@ -1,5 +1,9 @@
 import {
+  RtpMetricsSchema,
+  SessionMetricsSchema,
   TranscriptionMetricsSchema,
+  type RtpMetricsJson,
+  type SessionMetricsJson,
   type TranscriptionMetricsJson,
 } from '@whisperstream/shared-types';
 
@@ -13,20 +17,17 @@ export async function transcriptionMetrics(baseUrl: string): Promise<Transcripti
 
 /** The `sessions` and `rtp` sections of `GET /metrics`. */
 export interface ServerMetrics {
-  sessions: { open: number; rateLimited: number; retained: number };
-  rtp: {
-    received: number;
-    lost: number;
-    late: number;
-    resyncs: number;
-    rateLimited: number;
-    decodeErrors: number;
-    pipelines: number;
-  };
+  sessions: SessionMetricsJson;
+  rtp: RtpMetricsJson;
 }
 
+/** The `sessions` and `rtp` sections of `GET /metrics` (served to loopback), parsed with their schemas. */
 export async function serverMetrics(baseUrl: string): Promise<ServerMetrics> {
   const response = await fetch(`${baseUrl}/metrics`);
   if (response.status !== 200) throw new Error(`GET /metrics answered ${response.status}`);
-  return (await response.json()) as ServerMetrics;
+  const body = (await response.json()) as { sessions: unknown; rtp: unknown };
+  return {
+    sessions: SessionMetricsSchema.parse(body.sessions),
+    rtp: RtpMetricsSchema.parse(body.rtp),
+  };
 }

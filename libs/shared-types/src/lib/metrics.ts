@@ -103,3 +103,24 @@ export const ClusterMetricsSchema = z.object({
 export type ClusterMetricsJson = z.infer<typeof ClusterMetricsSchema>;
 export type SubmittedJobCounts = z.infer<typeof SubmittedJobsSchema>;
 export type WorkedJobCounts = z.infer<typeof WorkedJobsSchema>;
+
+/**
+ * The `sessions` section of `GET /metrics`. `rateLimited`: sessions that sent audio faster than
+ * real time allows (since start); `retained`: ended sessions whose transcript is still kept.
+ */
+export const SessionMetricsSchema = z.object({ open: count, rateLimited: count, retained: count });
+
+/** The `rtp` section of `GET /metrics`, over every session whose audio pipeline has ended. */
+export const RtpMetricsSchema = z.object({
+  received: count,
+  lost: count,
+  late: count,
+  resyncs: count,
+  /** Packets dropped for arriving faster than real time allows. */
+  rateLimited: count,
+  decodeErrors: count,
+  pipelines: count,
+});
+
+export type SessionMetricsJson = z.infer<typeof SessionMetricsSchema>;
+export type RtpMetricsJson = z.infer<typeof RtpMetricsSchema>;

@@ -1,6 +1,10 @@
 import { Injectable, Optional, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
-import type { ClusterMetricsJson } from '@whisperstream/shared-types';
+import type {
+  ClusterMetricsJson,
+  RtpMetricsJson,
+  SessionMetricsJson,
+} from '@whisperstream/shared-types';
 import {
   PipelineTotals,
   type PipelineTotalsSnapshot,
@@ -19,22 +23,10 @@ export interface Metrics {
   memory: NodeJS.MemoryUsage;
   /** Handles and requests keeping the loop alive, counted by type (`UDPWrap`, `Timeout`, ...). */
   activeResources: Record<string, number>;
-  /**
-   * `rateLimited`: sessions that sent audio faster than real time allows (since start);
-   * `retained`: ended sessions whose transcript is still kept.
-   */
-  sessions: { open: number; rateLimited: number; retained: number };
-  /** Over every session whose audio pipeline has ended. */
-  rtp: {
-    received: number;
-    lost: number;
-    late: number;
-    resyncs: number;
-    /** Packets dropped for arriving faster than real time allows. */
-    rateLimited: number;
-    decodeErrors: number;
-    pipelines: number;
-  };
+  /** See SessionMetricsSchema. */
+  sessions: SessionMetricsJson;
+  /** See RtpMetricsSchema. */
+  rtp: RtpMetricsJson;
   /** Engine requests (finals, partials), the hallucination guard, latency histograms per engine. */
   transcription: ReturnType<TranscriptionService['metricsSnapshot']>;
 }
