@@ -21,7 +21,7 @@ const STALLED_JOB_BOUND_MS = ENGINE_JOB_LOCK_MS * 1.5;
 const ENGINE_DELAY_MS = 1500;
 
 async function cluster(server: RunningServer): Promise<ClusterMetricsJson> {
-  const response = await fetch(`${server.baseUrl}/metrics`);
+  const response = await fetch(`${server.baseUrl}/metrics.json`);
   const body = (await response.json()) as { cluster?: unknown };
   return ClusterMetricsSchema.parse(body.cluster);
 }
@@ -96,7 +96,7 @@ describeWithRedis('engine workers on Redis: one API node, two worker processes',
     expect((await fetch(`${worker.baseUrl}/healthz`)).status).toBe(200);
     const created = await new ApiClient(worker.baseUrl).createSession({ language: 'en' });
     expect(created.status).toBe(404);
-    const metrics = (await (await fetch(`${worker.baseUrl}/metrics`)).json()) as Record<
+    const metrics = (await (await fetch(`${worker.baseUrl}/metrics.json`)).json()) as Record<
       string,
       unknown
     >;
