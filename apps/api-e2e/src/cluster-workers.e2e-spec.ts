@@ -1,5 +1,6 @@
 import { FakeOpenAiServer } from '@whisperstream/fake-openai';
 import {
+  parsePrometheusText,
   describeWithRedis,
   startRedis,
   startServer,
@@ -106,6 +107,12 @@ describeWithRedis('engine workers on Redis: one API node, two worker processes',
       node: 'worker-a',
       workersAlive: 2,
     });
+    // The Prometheus text too: its process metrics and the queues, no sessions.
+    const text = parsePrometheusText(await (await fetch(`${worker.baseUrl}/metrics`)).text());
+    expect(text.has('process_cpu_seconds_total')).toBe(true);
+    expect(text.has('whisperstream_sessions_open')).toBe(false);
+    expect(text.get('whisperstream_engine_workers_alive')?.samples[0]?.value).toBe(2);
+    expect(text.get('whisperstream_engine_queue_up')?.samples[0]?.value).toBe(1);
     // The API node's readiness is the workers' engine, announced in Redis.
     const apiReady = await fetch(`${api.baseUrl}/readyz`);
     expect(await apiReady.json()).toMatchObject({
