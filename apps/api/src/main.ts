@@ -56,7 +56,7 @@ async function main(): Promise<void> {
       msg: 'listening',
       port,
       host: config.HOST,
-      url: `http://${config.HOST === '0.0.0.0' ? 'localhost' : config.HOST}:${port}`,
+      url: `${config.TLS_CERT_FILE ? 'https' : 'http'}://${config.HOST === '0.0.0.0' ? 'localhost' : config.HOST}:${port}`,
     }) + '\n',
   );
 }

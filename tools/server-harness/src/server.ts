@@ -102,8 +102,9 @@ export async function startServer(env: Record<string, string>): Promise<RunningS
 
   const listening = await waitForLog((line) => line.msg === 'listening');
   const port = Number(listening['port']);
+  const scheme = env['TLS_CERT_FILE'] ? 'https' : 'http';
   return {
-    baseUrl: `http://127.0.0.1:${port}`,
+    baseUrl: `${scheme}://127.0.0.1:${port}`,
     port,
     process: child,
     logs,

@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
@@ -8,7 +8,7 @@ import { ApiError } from './common/api-error';
 import { MAX_SDP_LENGTH } from '@whisperstream/shared-types';
 import { AppModule } from './app.module';
 import { JsonLogger } from './common/json-logger';
-import type { Env } from './config/config.schema';
+import { ConfigError, type Env } from './config/config.schema';
 import { AuthenticatedWsAdapter } from './signaling/ws-auth';
 
 /** Request bodies above this are refused with 413 before they are parsed. */
@@ -22,6 +22,7 @@ export async function createServer(config: Env): Promise<INestApplication> {
   const logger = new JsonLogger(config.LOG_LEVEL);
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), {
     logger,
+    httpsOptions: tlsOptions(config),
     bodyParser: false,
     abortOnError: false,
   });
@@ -52,6 +53,28 @@ export async function createServer(config: Env): Promise<INestApplication> {
     logger.warn({ msg: 'web app not built; serving the API only', webRoot }, 'Bootstrap');
   }
   return app;
+}
+
+/**
+ * HTTPS in the server itself (TLS_CERT_FILE, TLS_KEY_FILE: PEM; the certificate file may hold
+ * the chain). Browsers give a page the microphone only over HTTPS (or on localhost), and the
+ * OpenAI SDK opens Realtime sockets as wss:// only. A file that cannot be read stops the start.
+ */
+export function tlsOptions(config: Env): { cert: Buffer; key: Buffer } | undefined {
+  if (!config.TLS_CERT_FILE || !config.TLS_KEY_FILE) return undefined;
+  const read = (variable: 'TLS_CERT_FILE' | 'TLS_KEY_FILE', path: string) => {
+    try {
+      return readFileSync(path);
+    } catch (error) {
+      throw new ConfigError([
+        `${variable}: cannot read ${path} (${(error as NodeJS.ErrnoException).code ?? String(error)})`,
+      ]);
+    }
+  };
+  return {
+    cert: read('TLS_CERT_FILE', config.TLS_CERT_FILE),
+    key: read('TLS_KEY_FILE', config.TLS_KEY_FILE),
+  };
 }
 
 /** Body parser failures as contract errors (413 too large, 400 not JSON), never parser internals. */

@@ -46,7 +46,8 @@ export class NodeMembership implements OnApplicationShutdown {
     if (!this.redis.enabled || this.#url) return;
     const host =
       this.config.HOST === '0.0.0.0' || this.config.HOST === '::' ? hostname() : this.config.HOST;
-    this.#url = this.config.NODE_URL ?? `http://${host}:${port}`;
+    const scheme = this.config.TLS_CERT_FILE ? 'https' : 'http';
+    this.#url = this.config.NODE_URL ?? `${scheme}://${host}:${port}`;
     // A node that restarts with the same NODE_ID: what it held before is gone.
     await this.#endSessionsOf(this.nodeId, 'the node restarted');
     await this.#beat();

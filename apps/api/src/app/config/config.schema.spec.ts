@@ -89,6 +89,13 @@ describe(loadConfig.name, () => {
     );
   });
 
+  it('wants both TLS files or neither, naming the missing one', () => {
+    expect(() => loadConfig({ TLS_CERT_FILE: '/etc/cert.pem' })).toThrow(/TLS_KEY_FILE/);
+    expect(() => loadConfig({ TLS_KEY_FILE: '/etc/key.pem' })).toThrow(/TLS_CERT_FILE/);
+    const sut = loadConfig({ TLS_CERT_FILE: '/etc/cert.pem', TLS_KEY_FILE: '/etc/key.pem' });
+    expect([sut.TLS_CERT_FILE, sut.TLS_KEY_FILE]).toEqual(['/etc/cert.pem', '/etc/key.pem']);
+  });
+
   it('refuses the openai engine without a key or base URL', () => {
     expect(() => loadConfig({ TRANSCRIPTION_ENGINE: 'openai' })).toThrow(/OPENAI_API_KEY/);
     expect(loadConfig({ TRANSCRIPTION_ENGINE: 'openai', OPENAI_API_KEY: 'k' }).OPENAI_API_KEY).toBe(

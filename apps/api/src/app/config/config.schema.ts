@@ -41,6 +41,9 @@ const emptyAsUndefined = (value: unknown) => (value === '' ? undefined : value);
 export const EnvSchema = z.object({
   PORT: int(0, 65535).default(3000),
   HOST: z.string().min(1).default('0.0.0.0'),
+  // HTTPS in the server itself: both or neither (PEM files, read once at start).
+  TLS_CERT_FILE: z.preprocess(emptyAsUndefined, z.string().optional()),
+  TLS_KEY_FILE: z.preprocess(emptyAsUndefined, z.string().optional()),
   ICE_SERVERS: jsonArrayOfIceServers.default([]),
   ICE_HOST_ADDRESSES: csv
     .refine(
@@ -154,6 +157,11 @@ export function loadConfig(env: NodeJS.ProcessEnv): Env {
   if (config.ROLE !== 'all' && !config.REDIS_URL) {
     throw new ConfigError([
       `ROLE: "${config.ROLE}" is a part of a cluster and needs REDIS_URL (without it, ROLE=all runs everything in one process)`,
+    ]);
+  }
+  if ((config.TLS_CERT_FILE === undefined) !== (config.TLS_KEY_FILE === undefined)) {
+    throw new ConfigError([
+      `${config.TLS_CERT_FILE ? 'TLS_KEY_FILE' : 'TLS_CERT_FILE'}: HTTPS needs both TLS_CERT_FILE and TLS_KEY_FILE (PEM files)`,
     ]);
   }
   if (config.NODE_HEARTBEAT_MS * 2 > config.NODE_LOST_MS) {
