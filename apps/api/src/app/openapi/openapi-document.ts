@@ -39,7 +39,7 @@ export interface OpenApiOperation {
 export interface OpenApiResponse {
   description: string;
   headers?: Record<string, unknown>;
-  content?: Record<string, { schema: JsonSchema }>;
+  content?: Record<string, { schema: JsonSchema; example?: unknown }>;
   'x-error-codes'?: string[];
   'x-websocket'?: { clientMessages: JsonSchema; serverMessages: JsonSchema };
 }
@@ -217,6 +217,11 @@ function operation(
       }),
       ...(response.content && { content: content(response.content) }),
     };
+    for (const [type, example] of Object.entries(response.examples ?? {})) {
+      const media = responses[status].content?.[type];
+      if (!media) throw new OpenApiBuildError(`${where} ${status}: an example of no ${type} body`);
+      media.example = example;
+    }
   }
   if (route.upgrade) {
     const switching = responses['101'];

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
-import { Controller, Get, Param, Res } from '@nestjs/common';
-import type { Response } from 'express';
+import { Controller, Get, Param, Req, Res } from '@nestjs/common';
+import type { Request, Response } from 'express';
 import { ApiError } from '../common/api-error';
 import {
   DOCS_ASSETS,
@@ -35,7 +35,12 @@ export class OpenApiController {
   }
 
   @Get('docs')
-  page(@Res() res: Response): void {
+  page(@Req() req: Request, @Res() res: Response): void {
+    // The page's URLs are relative to `/api/docs`; `/api/docs/` would break them.
+    if (req.path.endsWith('/')) {
+      res.redirect(301, '../docs');
+      return;
+    }
     res
       .status(200)
       .type('text/html; charset=utf-8')

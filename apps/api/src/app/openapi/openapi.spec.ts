@@ -5,6 +5,7 @@ import { GATEWAY_METADATA, GATEWAY_OPTIONS } from '@nestjs/websockets/constants'
 import {
   ClientMessageSchema,
   CreateSessionRequestSchema,
+  parseTranscriptEvent,
   TRANSCRIPT_EVENT_TYPES,
 } from '@whisperstream/shared-types';
 import * as z from 'zod';
@@ -114,9 +115,21 @@ describe(buildOpenApiDocument.name, () => {
 
   it('streams each SSE event type of the contract as one member of a oneOf', () => {
     const events = sut.paths['/api/sessions/{id}/events']['get'];
-    expect(events.responses['200'].content).toEqual({
-      'text/event-stream': { schema: { $ref: '#/components/schemas/SseEvent' } },
-    });
+    const stream = events.responses['200'].content?.['text/event-stream'];
+    expect(stream?.schema).toEqual({ $ref: '#/components/schemas/SseEvent' });
+    // The example shown on the docs page is in the contract: each of its events parses.
+    const frames = String(stream?.example)
+      .split('\n\n')
+      .filter((frame) => frame.startsWith('event:'));
+    expect(frames.length).toBeGreaterThan(1);
+    for (const frame of frames) {
+      const field = (name: string) =>
+        frame
+          .split('\n')
+          .find((line) => line.startsWith(`${name}: `))
+          ?.slice(name.length + 2) ?? '';
+      expect(() => parseTranscriptEvent(field('event'), field('id'), field('data'))).not.toThrow();
+    }
     const members = TRANSCRIPT_EVENT_TYPES.map((type) => ({
       $ref: `#/components/schemas/${sseEventComponentName(type)}`,
     }));

@@ -29,6 +29,8 @@ export interface RouteResponse {
   description: string;
   /** Media type to the schema of the body; a named component becomes a $ref. */
   content?: Readonly<Record<string, z.ZodType>>;
+  /** An example body per media type (shown by the docs page as is). */
+  examples?: Readonly<Record<string, unknown>>;
   headers?: Readonly<Record<string, RouteHeader>>;
 }
 

@@ -165,6 +165,14 @@ export const API_ROUTES: readonly ApiRoute[] = [
       200: {
         description: 'the event stream (text/event-stream), open until the session ends',
         content: { 'text/event-stream': SseEventSchema },
+        examples: {
+          'text/event-stream':
+            'event: session\nid: 1\ndata: {"state":"live","engine":{"id":"openai","model":"whisper-1"}}\n\n' +
+            'event: speech-start\nid: 2\ndata: {"segmentId":0,"startMs":480}\n\n' +
+            ': keep-alive\n\n' +
+            'event: final\nid: 3\ndata: {"segmentId":0,"text":"Hello there.","startMs":480,' +
+            '"endMs":1720,"latencyMs":310,"engine":"openai"}\n\n',
+        },
       },
     },
     errors: {
