@@ -6,6 +6,7 @@ import { HttpExceptionFilter } from './common/http-exception.filter';
 import { ConfigModule } from './config/config.module';
 import type { Env } from './config/config.schema';
 import { HealthModule } from './health/health.module';
+import { OpenApiModule } from './openapi/openapi.module';
 import { SessionsModule } from './sessions/sessions.module';
 import { SignalingModule } from './signaling/signaling.module';
 import { TranscriptsModule } from './transcripts/transcripts.module';
@@ -32,6 +33,7 @@ export class AppModule {
               SessionsModule,
               SignalingModule,
               TranscriptsModule,
+              OpenApiModule,
             ]
           : []),
         ...(worker ? [EngineWorkerModule] : []),
