@@ -128,6 +128,29 @@ export default [
     },
   },
   {
+    // The typed client runs in browsers and in Node 20: no Node built-ins, no `ws` (the caller
+    // hands in its WebSocket), except in its specs.
+    files: ['libs/client/src/**/*.ts'],
+    ignores: ['libs/client/src/**/*.spec.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: ['ws', 'http', 'https', 'net', 'fs', 'stream', 'string_decoder'].map((name) => ({
+            name,
+            message: 'libs/client runs in browsers too: inject what it needs (fetch, WebSocket)',
+          })),
+          patterns: [
+            {
+              group: ['node:*'],
+              message: 'libs/client runs in browsers too: inject what it needs (fetch, WebSocket)',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: ['apps/api/src/**/*.spec.ts', 'apps/api/src/**/testing/**/*.ts'],
     rules: { 'no-restricted-imports': ['error', { paths: [noNestQuery] }] },
   },

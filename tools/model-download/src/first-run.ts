@@ -5,7 +5,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import { DownloadError, downloadModel } from './lib/download';
-import { canReach, DECLINED_MARKER, planFirstRun } from './lib/first-run';
+import { canReach, DECLINED_MARKER, planFirstRun, whisperBindingInstalled } from './lib/first-run';
 import { consoleProgress } from './lib/progress';
 
 const ANSWER_TIMEOUT_MS = 60_000;
@@ -27,6 +27,7 @@ async function main(): Promise<void> {
   const plan = planFirstRun({
     env: process.env,
     interactive: Boolean(process.stdin.isTTY && process.stdout.isTTY),
+    whisperRuns: whisperBindingInstalled(),
   });
   if (plan.action === 'nothing') return;
   if (plan.action === 'advise') {

@@ -1,16 +1,17 @@
 import { parseArgs } from 'node:util';
 import { DownloadError, downloadModel } from './lib/download';
-import { DEFAULT_BASE_URL, DEFAULT_MODEL, KNOWN_MODELS } from './lib/models';
+import { DEFAULT_BASE_URL, DEFAULT_MODEL, KNOWN_MODELS, modelsDirOf } from './lib/models';
 import { consoleProgress } from './lib/progress';
 
 const USAGE = `Usage: npm run model:download -- [model ...] [--dir <folder>]
 
-Fetches whisper.cpp ggml models into a folder (default: models/), checks each against its
+Fetches whisper.cpp ggml models into a folder, checks each against its
 published SHA-1 and resumes a download that was cut off. Without a model name it fetches
-the one WHISPER_MODEL names, or ${DEFAULT_MODEL}.
+the one WHISPER_MODEL names, or ${DEFAULT_MODEL}. The folder is --dir, else WHISPER_MODELS_DIR
+(where the server looks), else models/.
 
 Models: ${KNOWN_MODELS.map((m) => `${m.name} (${m.size})`).join(', ')}
-Environment: WHISPER_MODEL_BASE_URL (default ${DEFAULT_BASE_URL})`;
+Environment: WHISPER_MODEL, WHISPER_MODELS_DIR, WHISPER_MODEL_BASE_URL (default ${DEFAULT_BASE_URL})`;
 
 /** `WHISPER_MODEL` as a known name, or the name in a `.../ggml-<name>.bin` path. */
 function modelFromEnv(value: string | undefined): string | undefined {
@@ -44,7 +45,7 @@ async function main(): Promise<number> {
     try {
       const result = await downloadModel({
         name,
-        modelsDir: parsed.values.dir ?? 'models',
+        modelsDir: modelsDirOf(parsed.values.dir, process.env),
         baseUrl: process.env['WHISPER_MODEL_BASE_URL'] || DEFAULT_BASE_URL,
         progress: consoleProgress(process.stderr),
         signal: controller.signal,

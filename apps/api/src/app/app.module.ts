@@ -8,6 +8,7 @@ import { ConfigModule } from './config/config.module';
 import type { Env } from './config/config.schema';
 import type { Logger as Pino } from 'pino';
 import { HealthModule } from './health/health.module';
+import { OpenApiModule } from './openapi/openapi.module';
 import { SessionsModule } from './sessions/sessions.module';
 import { SignalingModule } from './signaling/signaling.module';
 import { TranscriptsModule } from './transcripts/transcripts.module';
@@ -35,6 +36,7 @@ export class AppModule {
               SessionsModule,
               SignalingModule,
               TranscriptsModule,
+              OpenApiModule,
             ]
           : []),
         ...(worker ? [EngineWorkerModule] : []),

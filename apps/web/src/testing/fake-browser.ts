@@ -53,6 +53,7 @@ export interface FetchCall {
   url: string;
   headers: Record<string, string>;
   body: unknown;
+  credentials?: RequestCredentials;
 }
 
 type Handler = (call: FetchCall) => FakeResponse | Promise<FakeResponse>;
@@ -85,6 +86,7 @@ export class FakeFetch {
       url: input,
       headers: { ...(init.headers as Record<string, string> | undefined) },
       body: typeof init.body === 'string' ? JSON.parse(init.body) : undefined,
+      ...(init.credentials ? { credentials: init.credentials } : {}),
     };
     const key = `${method} ${path}`;
     this.calls.push(call);
@@ -298,7 +300,10 @@ export class FakeMediaStream {
 /** Everything above behind one BrowserApis, plus what the app created, for assertions. */
 export class FakeBrowser {
   readonly log: string[] = [];
-  readonly http = new FakeFetch(this.log);
+  /** A server older than `GET /api/web-config` (404): no credential needed, as before it. */
+  readonly http = new FakeFetch(this.log).route('GET /api/web-config', () =>
+    json(404, { error: { code: 'not_found', message: 'Cannot GET /api/web-config' } }),
+  );
   readonly peerConnections: FakePeerConnection[] = [];
   readonly sockets: FakeWebSocket[] = [];
   readonly eventSources: FakeEventSource[] = [];

@@ -55,9 +55,17 @@ export const EngineInfoSchema = z.object({
 });
 export type EngineInfo = z.infer<typeof EngineInfoSchema>;
 
+/** `GET /healthz` and `GET /ping`: the process answers. */
+export const LivenessSchema = z.object({ status: z.literal('ok') });
+export type Liveness = z.infer<typeof LivenessSchema>;
+
+/** `GET /readyz`: 200 when ready, 503 (with `reason`) when not. */
 export const ReadinessSchema = z.object({
   status: z.enum(['ready', 'not-ready']),
   engine: EngineInfoSchema.nullable(),
+  /** Why the process is not ready (only when it is not). */
   reason: z.string().optional(),
+  /** Open sessions on this node (API nodes only). */
+  sessions: z.number().int().nonnegative().optional(),
 });
 export type Readiness = z.infer<typeof ReadinessSchema>;

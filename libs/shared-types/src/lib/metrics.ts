@@ -124,3 +124,28 @@ export const RtpMetricsSchema = z.object({
 
 export type SessionMetricsJson = z.infer<typeof SessionMetricsSchema>;
 export type RtpMetricsJson = z.infer<typeof RtpMetricsSchema>;
+
+/**
+ * `GET /metrics`: the process's own sections, the API node's (`sessions`, `rtp`,
+ * `transcription`: absent on an engine worker, ROLE=worker) and, in cluster mode, `cluster`.
+ */
+export const ProcessMetricsSchema = z.object({
+  uptimeS: count,
+  /** Since the previous GET /metrics (or start), the sampling resolution subtracted. */
+  eventLoopDelayMs: z.object({ p50: ms, p99: ms, max: ms }),
+  /** Node's `process.memoryUsage()`, in bytes. */
+  memory: z.object({
+    rss: count,
+    heapTotal: count,
+    heapUsed: count,
+    external: count,
+    arrayBuffers: count,
+  }),
+  /** Handles and requests keeping the event loop alive, by type (`UDPWrap`, `Timeout`, …). */
+  activeResources: z.record(z.string(), count),
+  sessions: SessionMetricsSchema.optional(),
+  rtp: RtpMetricsSchema.optional(),
+  transcription: TranscriptionMetricsSchema.optional(),
+  cluster: ClusterMetricsSchema.optional(),
+});
+export type ProcessMetricsJson = z.infer<typeof ProcessMetricsSchema>;

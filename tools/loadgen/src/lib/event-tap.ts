@@ -1,7 +1,6 @@
-import * as http from 'node:http';
 import { performance } from 'node:perf_hooks';
-import { parseTranscriptEvent, type TranscriptEvent } from '@whisperstream/shared-types';
-import { SseClient, SseParser } from '@whisperstream/webrtc-client';
+import { TranscriptEventStream, WhisperStreamClient } from '@whisperstream/client';
+import type { TranscriptEvent } from '@whisperstream/shared-types';
 
 /** One event with the moment (`performance.now()`) it arrived. */
 export interface TimedEvent {
@@ -10,22 +9,27 @@ export interface TimedEvent {
 }
 
 /**
- * A lean reader of a session's event stream for load: the webrtc-client's spec-complete
- * SseParser plus the contract's schemas, keeping the arrival time of each event and counting
- * contract violations (bad frames, ids that do not rise by one) instead of failing on them.
+ * A lean reader of a session's event stream for load: libs/client's TranscriptEventStream (a
+ * fetch-stream SSE reader that parses with the contract's schemas), keeping the arrival time of
+ * each event and counting contract violations (bad frames, ids that do not rise by one) instead
+ * of failing on them. It does not reconnect: a dropped stream is a finding under load.
  */
 export class EventTap {
   readonly events: TimedEvent[] = [];
-  violations = 0;
   ended = false;
-  private request: http.ClientRequest | null = null;
-  private expectedId = 1;
+  private stream: TranscriptEventStream | null = null;
   private readonly listeners = new Set<(e: TimedEvent | null) => void>();
 
   private constructor(private readonly onEvent?: (e: TimedEvent) => void) {}
 
+  /** Frames outside the contract, and ids that did not rise by one (gaps, replays). */
+  get violations(): number {
+    const counts = this.stream?.counts;
+    return counts ? counts.rejected + counts.gaps + counts.replays : 0;
+  }
+
   /** Opens `GET /api/sessions/{id}/events?token=`; rejects unless the server answers 200 SSE. */
-  static open(
+  static async open(
     baseUrl: string,
     sessionId: string,
     token: string,
@@ -33,44 +37,23 @@ export class EventTap {
     timeoutMs = 10_000,
   ): Promise<EventTap> {
     const tap = new EventTap(onEvent);
-    const url = SseClient.eventsUrl(baseUrl, sessionId, token);
-    const parser = new SseParser({
-      onFrame: (frame) => {
-        try {
-          const event = parseTranscriptEvent(frame.event, frame.id, frame.data);
-          if (event.id !== tap.expectedId) {
-            tap.violations++;
-          }
-          tap.expectedId = event.id + 1;
-          tap.push({ event, at: performance.now() });
-        } catch {
-          tap.violations++;
-        }
-      },
-    });
-    return new Promise<EventTap>((resolve, reject) => {
-      const req = http.get(url, { headers: { accept: 'text/event-stream' } }, (res) => {
-        const isStream = String(res.headers['content-type'] ?? '').startsWith('text/event-stream');
-        if (res.statusCode !== 200 || !isStream) {
-          res.resume();
-          req.destroy();
-          reject(new Error(`events answered ${res.statusCode ?? 0}`));
-          return;
-        }
-        // The timeout is for the answer: a live stream may be quiet for longer (keep-alives
-        // come every SSE_KEEPALIVE_MS, 15 s by default).
-        req.setTimeout(0);
-        resolve(tap);
-        res.on('data', (chunk: Buffer) => parser.push(chunk));
-        res.on('close', () => tap.markEnded());
+    // The timeout is for the answer: a live stream may be quiet for longer (keep-alives come
+    // every SSE_KEEPALIVE_MS, 15 s by default).
+    const stream = await new WhisperStreamClient({ baseUrl })
+      .events(
+        { sessionId, token },
+        {
+          connectTimeoutMs: timeoutMs,
+          reconnectDelaysMs: [],
+          onEvent: (event) => tap.push({ event, at: performance.now() }),
+        },
+      )
+      .catch((err: Error) => {
+        throw new Error(`events: ${err.message}`);
       });
-      req.setTimeout(timeoutMs, () => req.destroy(new Error(`no answer in ${timeoutMs} ms`)));
-      req.on('error', (err) => {
-        tap.markEnded();
-        reject(new Error(`events: ${err.message}`));
-      });
-      tap.request = req;
-    });
+    tap.stream = stream;
+    void stream.done.then(() => tap.markEnded());
+    return tap;
   }
 
   count(type: TranscriptEvent['type']): number {
@@ -102,7 +85,7 @@ export class EventTap {
   }
 
   close(): void {
-    this.request?.destroy();
+    this.stream?.close();
     this.markEnded();
   }
 

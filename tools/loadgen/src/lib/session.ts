@@ -1,5 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { HttpError, WhisperStreamClient } from '@whisperstream/client';
 import {
   ApiClient,
   FRAME_MS,
@@ -47,6 +48,7 @@ class StageError extends Error {
 export async function runSession(options: SessionRunOptions): Promise<SessionOutcome> {
   const { baseUrl, index, worker, onProgress } = options;
   const api = options.api ?? new ApiClient(baseUrl);
+  const client = new WhisperStreamClient({ baseUrl });
   const progress = (kind: ProgressEvent['kind']): void =>
     onProgress?.({ kind, index, at: Date.now() });
   const t0 = performance.now();
@@ -58,20 +60,22 @@ export async function runSession(options: SessionRunOptions): Promise<SessionOut
   let token: string | undefined;
   const finals: TimedEvent[] = [];
   try {
-    const created = await api.createSession(options.language ? { language: options.language } : {});
-    outcome.createStatus = created.status;
+    const session = await client
+      .createSession(options.language ? { language: options.language } : {})
+      .catch((err: unknown) => {
+        if (err instanceof HttpError) {
+          outcome.createStatus = err.status;
+          outcome.createMs = performance.now() - t0;
+          throw new StageError('create', `POST /api/sessions answered ${err.status} ${err.code}`);
+        }
+        throw err;
+      });
+    outcome.createStatus = 201;
     outcome.createMs = performance.now() - t0;
-    if (!created.ok) {
-      throw new StageError(
-        'create',
-        `POST /api/sessions answered ${created.status} ${created.error?.code ?? ''}`.trim(),
-      );
-    }
     outcome.created = true;
-    outcome.sessionId = created.data.sessionId;
-    token = created.data.token;
+    outcome.sessionId = session.sessionId;
+    token = session.token;
     progress('created');
-    const session = created.data;
     tap = await EventTap.open(baseUrl, session.sessionId, session.token, (e) => {
       if (e.event.type === 'final') {
         finals.push(e);
@@ -126,7 +130,7 @@ export async function runSession(options: SessionRunOptions): Promise<SessionOut
     await sleep(DRAIN_BEFORE_BYE_MS);
     byeAt = performance.now();
     if (!streamer.bye()) {
-      await api.deleteSession(session.sessionId, session.token);
+      await client.deleteSession(session).catch(() => undefined);
     }
     const end = await tap.waitForType('end', options.endTimeoutMs);
     if (!end) {
@@ -140,7 +144,7 @@ export async function runSession(options: SessionRunOptions): Promise<SessionOut
     progress('failed');
     // Free the server's slot at once rather than waiting for its timeouts.
     if (outcome.sessionId && token && byeAt === undefined) {
-      await api.deleteSession(outcome.sessionId, token).catch(() => undefined);
+      await client.deleteSession({ sessionId: outcome.sessionId, token }).catch(() => undefined);
     }
   } finally {
     await streamer?.close().catch(() => undefined);

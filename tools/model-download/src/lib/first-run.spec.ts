@@ -1,6 +1,9 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { canReach, planFirstRun } from './first-run';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { canReach, planFirstRun, whisperBindingInstalled } from './first-run';
 
 const none = () => false;
 
@@ -24,6 +27,23 @@ describe(planFirstRun.name, () => {
     );
     const declined = (path: string) => path.endsWith('.download-declined');
     expect(planFirstRun({ env: {}, interactive: true, exists: declined }).action).toBe('advise');
+  });
+
+  it('offers no download where whisper.cpp cannot run, and says so if Whisper was asked for', () => {
+    expect(
+      planFirstRun({ env: {}, interactive: true, exists: none, whisperRuns: false }),
+    ).toMatchObject({
+      action: 'nothing',
+      why: expect.stringContaining('no whisper.cpp binding'),
+    });
+    expect(
+      planFirstRun({
+        env: { TRANSCRIPTION_ENGINE: 'whisper' },
+        interactive: true,
+        exists: none,
+        whisperRuns: false,
+      }),
+    ).toMatchObject({ action: 'advise', message: expect.stringContaining('cannot run') });
   });
 
   it('does nothing when an engine is configured or the model is there', () => {
@@ -84,5 +104,36 @@ describe(canReach.name, () => {
     const refused = await canReach(`http://127.0.0.1:${port}/x`, 2000);
     expect(refused.ok).toBe(false);
     expect(refused.reason).toBe('ECONNREFUSED');
+  });
+});
+
+describe(whisperBindingInstalled.name, () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'binding-'));
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  const install = (name: string, os: string, cpu: string) => {
+    mkdirSync(join(dir, '@spader', name), { recursive: true });
+    writeFileSync(
+      join(dir, '@spader', name, 'package.json'),
+      JSON.stringify({ name, os: [os], cpu: [cpu] }),
+    );
+  };
+
+  it('finds a binding installed for this platform', () => {
+    install('node-whisper-cpp-here', process.platform, process.arch);
+    expect(whisperBindingInstalled(dir)).toBe(true);
+  });
+
+  it("finds none when only another platform's is there, or nothing is", () => {
+    expect(whisperBindingInstalled(dir)).toBe(false);
+    install('node-whisper-cpp-elsewhere', 'aix', 'ppc64');
+    expect(whisperBindingInstalled(dir)).toBe(false);
+  });
+
+  it('finds the binding of this workspace, which npm installed for this machine', () => {
+    expect(whisperBindingInstalled()).toBe(process.platform === 'linux' && process.arch === 'x64');
   });
 });

@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DEFAULT_BASE_URL, DEFAULT_MODEL, KNOWN_MODELS, modelFileName, modelUrl } from './models';
 
@@ -13,6 +13,12 @@ export interface FirstRunFacts {
   /** Both stdin and stdout are terminals (a person can answer). */
   interactive: boolean;
   exists?: (path: string) => boolean;
+  /**
+   * Whether whisper.cpp can run on this machine (a prebuilt binding for its platform is
+   * installed; see whisperBindingInstalled). Where it cannot, a downloaded model could never be
+   * used, so nothing is offered.
+   */
+  whisperRuns?: boolean;
 }
 
 export const DECLINED_MARKER = '.download-declined';
@@ -26,12 +32,22 @@ export function planFirstRun({
   env,
   interactive,
   exists = existsSync,
+  whisperRuns = true,
 }: FirstRunFacts): FirstRunPlan {
   const engine = env['TRANSCRIPTION_ENGINE'] || 'auto';
   if (engine !== 'auto' && engine !== 'whisper')
     return { action: 'nothing', why: `TRANSCRIPTION_ENGINE=${engine}` };
   if (engine === 'auto' && (env['OPENAI_API_KEY'] || env['OPENAI_BASE_URL'])) {
     return { action: 'nothing', why: 'the OpenAI engine is configured' };
+  }
+  if (!whisperRuns) {
+    const platform = `${process.platform}-${process.arch}`;
+    return engine === 'whisper'
+      ? {
+          action: 'advise',
+          message: `Local Whisper cannot run on ${platform} (no prebuilt whisper.cpp binding); set OPENAI_API_KEY or TRANSCRIPTION_ENGINE=sphinx.`,
+        }
+      : { action: 'nothing', why: `no whisper.cpp binding for ${platform}` };
   }
   const dir = env['WHISPER_MODELS_DIR'] || 'models';
   const wanted = (env['WHISPER_MODEL'] || DEFAULT_MODEL).trim();
@@ -66,4 +82,35 @@ export async function canReach(
     const cause = (error as { cause?: { code?: string; message?: string } }).cause;
     return { ok: false, reason: cause?.code ?? cause?.message ?? (error as Error).message };
   }
+}
+
+/**
+ * Whether a prebuilt whisper.cpp binding for this platform is installed: npm installs only the
+ * `@spader/node-whisper-cpp-*` package whose os, cpu (and libc) match, so one being there with
+ * a matching os and cpu means the server's Whisper engine can load.
+ */
+export function whisperBindingInstalled(
+  nodeModules = join(process.cwd(), 'node_modules'),
+): boolean {
+  const scope = join(nodeModules, '@spader');
+  let names: string[];
+  try {
+    names = readdirSync(scope).filter((name) => name.startsWith('node-whisper-cpp-'));
+  } catch {
+    return false;
+  }
+  return names.some((name) => {
+    try {
+      const manifest = JSON.parse(readFileSync(join(scope, name, 'package.json'), 'utf8')) as {
+        os?: string[];
+        cpu?: string[];
+      };
+      return (
+        (manifest.os ?? [process.platform]).includes(process.platform) &&
+        (manifest.cpu ?? [process.arch]).includes(process.arch)
+      );
+    } catch {
+      return false;
+    }
+  });
 }

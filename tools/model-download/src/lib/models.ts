@@ -62,3 +62,11 @@ export function modelFileName(name: string): string {
 export function modelUrl(baseUrl: string, name: string): string {
   return `${baseUrl.replace(/\/+$/, '')}/${modelFileName(name)}`;
 }
+
+/**
+ * Where models go: `--dir`, else WHISPER_MODELS_DIR (the folder the server reads them from),
+ * else `models`.
+ */
+export function modelsDirOf(dir: string | undefined, env: NodeJS.ProcessEnv): string {
+  return dir || env['WHISPER_MODELS_DIR'] || 'models';
+}

@@ -12,12 +12,8 @@ import {
   type RTCRtpTransceiver,
 } from 'werift';
 import { installWeriftPatches } from '@whisperstream/werift-patches';
-import type {
-  ClientMessage,
-  IceCandidateInit,
-  IceServer,
-  ServerMessage,
-} from '@whisperstream/shared-types';
+import { TrickleIce } from '@whisperstream/client';
+import type { IceCandidateInit, IceServer, ServerMessage } from '@whisperstream/shared-types';
 import { ApiClient, type ApiError } from './api-client';
 import { FRAME_MS, RTP_TIMESTAMP_STEP } from './opus';
 import {
@@ -239,9 +235,11 @@ export class WebRtcStreamer {
   socket: RawSocket | null = null;
 
   private readonly startMark: number;
-  private readonly outbox: ClientMessage[] = [];
-  private readonly pendingRemote: Array<IceCandidateInit | null> = [];
-  private remoteDescriptionSet = false;
+  /** The contract's candidate-buffering rule, shared with the web app (libs/client). */
+  private readonly trickle = new TrickleIce({
+    send: (message) => this.socket?.sendMessage(message),
+    addRemote: (candidate) => this.applyRemoteCandidate(candidate),
+  });
   private connectPromise: Promise<StreamerTimings> | null = null;
   private closePromise: Promise<void> | null = null;
   private closing = false;
@@ -447,6 +445,7 @@ export class WebRtcStreamer {
 
   private async doClose(): Promise<void> {
     this.notifyState(); // a pending connect() fails now
+    this.trickle.close();
     this.socket?.close(1000, 'client closed');
     this.track.stop();
     await this.pc?.close().catch(() => undefined);
@@ -538,11 +537,8 @@ export class WebRtcStreamer {
       throw new StreamerError('closed while connecting', 'connect');
     }
     await pc.setRemoteDescription({ type: 'answer', sdp: answer.data.sdp });
-    this.remoteDescriptionSet = true;
     this.timings.remoteDescriptionMs = this.elapsed();
-    for (const candidate of this.pendingRemote.splice(0)) {
-      await this.applyRemoteCandidate(candidate);
-    }
+    await this.trickle.remoteDescriptionApplied();
     if (this.options.socketTiming === 'after-answer') {
       await this.openSocket();
     }
@@ -569,10 +565,11 @@ export class WebRtcStreamer {
     this.socket = result.socket;
     this.timings.socketOpenMs = this.elapsed();
     this.socket.onMessage((received) => this.onServerMessage(received));
-    this.socket.ws.on('close', () => this.notifyState());
-    for (const message of this.outbox.splice(0)) {
-      this.socket.sendMessage(message);
-    }
+    this.socket.ws.on('close', () => {
+      this.trickle.socketClosed();
+      this.notifyState();
+    });
+    this.trickle.socketOpened();
   }
 
   private onLocalCandidate(candidate: RTCIceCandidate | undefined): void {
@@ -593,18 +590,10 @@ export class WebRtcStreamer {
       });
       for (const each of shaped) {
         this.candidatesSent.push(each);
-        this.sendOrQueue({ type: 'candidate', candidate: each });
+        this.trickle.local(each);
       }
     } else {
-      this.sendOrQueue({ type: 'end-of-candidates' });
-    }
-  }
-
-  private sendOrQueue(message: ClientMessage): void {
-    if (this.socket?.isOpen) {
-      this.socket.sendMessage(message);
-    } else if (!this.socket) {
-      this.outbox.push(message);
+      this.trickle.local(null);
     }
   }
 
@@ -626,11 +615,7 @@ export class WebRtcStreamer {
   }
 
   private remoteCandidate(candidate: IceCandidateInit | null): void {
-    if (!this.remoteDescriptionSet) {
-      this.pendingRemote.push(candidate);
-      return;
-    }
-    void this.applyRemoteCandidate(candidate);
+    void this.trickle.remote(candidate);
   }
 
   private async applyRemoteCandidate(candidate: IceCandidateInit | null): Promise<void> {

@@ -1,5 +1,5 @@
 import { Controller, Get, Optional, Res } from '@nestjs/common';
-import type { Readiness } from '@whisperstream/shared-types';
+import type { Liveness, Readiness } from '@whisperstream/shared-types';
 import type { Response } from 'express';
 import { EngineWorkerService } from '../cluster/engine-queue/engine-worker.service';
 import { SessionService } from '../sessions/sessions.service';
@@ -19,13 +19,13 @@ export class HealthController {
 
   /** Liveness: the process answers. */
   @Get('healthz')
-  healthz(): { status: 'ok' } {
+  healthz(): Liveness {
     return { status: 'ok' };
   }
 
   /** The original design's liveness route, kept as an alias. */
   @Get('ping')
-  ping(): { status: 'ok' } {
+  ping(): Liveness {
     return { status: 'ok' };
   }
 
@@ -34,7 +34,7 @@ export class HealthController {
    * and it admits sessions. An engine worker: its engine is usable and Redis answers.
    */
   @Get('readyz')
-  readyz(@Res({ passthrough: true }) res: Response): Readiness & { sessions?: number } {
+  readyz(@Res({ passthrough: true }) res: Response): Readiness {
     const { transcription, sessions, worker } = this;
     let reason: string | undefined;
     if (sessions && !sessions.admitting) reason = 'the server is shutting down';

@@ -1,10 +1,6 @@
 import { Injectable, Optional, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
-import type {
-  ClusterMetricsJson,
-  RtpMetricsJson,
-  SessionMetricsJson,
-} from '@whisperstream/shared-types';
+import type { ProcessMetricsJson } from '@whisperstream/shared-types';
 import {
   PipelineTotals,
   type PipelineTotalsSnapshot,
@@ -16,30 +12,15 @@ import { TranscriptionService } from '../transcription/transcription.service';
 /** The histogram's sampling timer: every reading includes up to this much of it. */
 export const EVENT_LOOP_RESOLUTION_MS = 10;
 
-export interface Metrics {
-  uptimeS: number;
-  /** Since the previous GET /metrics (or start), resolution subtracted, in ms. */
-  eventLoopDelayMs: { p50: number; p99: number; max: number };
-  memory: NodeJS.MemoryUsage;
-  /** Handles and requests keeping the loop alive, counted by type (`UDPWrap`, `Timeout`, ...). */
-  activeResources: Record<string, number>;
-  /** See SessionMetricsSchema. */
-  sessions: SessionMetricsJson;
-  /** See RtpMetricsSchema. */
-  rtp: RtpMetricsJson;
-  /** Engine requests (finals, partials), the hallucination guard, latency histograms per engine. */
-  transcription: ReturnType<TranscriptionService['metricsSnapshot']>;
-}
+/** An API node's metrics: every section of ProcessMetricsSchema but `cluster`. */
+export type Metrics = Omit<Required<ProcessMetricsJson>, 'cluster'>;
 
-/** An engine worker process (ROLE=worker) has no sessions, RTP or transcription of its own. */
-export type ProcessMetrics = Pick<
-  Metrics,
-  'uptimeS' | 'eventLoopDelayMs' | 'memory' | 'activeResources'
-> &
-  Partial<Pick<Metrics, 'sessions' | 'rtp' | 'transcription'>> & {
-    /** Cluster mode only (REDIS_URL): engine job queues, live workers, job counts. */
-    cluster?: ClusterMetricsJson;
-  };
+/**
+ * What GET /metrics answers, typed by its schema in shared-types (which the OpenAPI document
+ * publishes): an engine worker process (ROLE=worker) has no sessions, RTP or transcription of
+ * its own; `cluster` is there in cluster mode only (REDIS_URL).
+ */
+export type ProcessMetrics = ProcessMetricsJson;
 
 /** Process health for operators: event-loop delay, memory, live handles, sessions, RTP totals. */
 @Injectable()

@@ -1,8 +1,12 @@
 import { networkInterfaces } from 'node:os';
-import { Injectable, type OnModuleDestroy } from '@nestjs/common';
+import { Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
 import { RTCDtlsTransport, RTCPeerConnection, RTCRtpCodecParameters } from 'werift';
 import { AppConfig } from '../config/app-config';
-import { icePatience, installWeriftPatches } from '@whisperstream/werift-patches';
+import {
+  icePatience,
+  installWeriftPatches,
+  patchesNotAppliedWarning,
+} from '@whisperstream/werift-patches';
 
 /** Opus as every browser offers it; the payload type is taken from the offer. */
 export const OPUS_CODEC = () =>
@@ -57,7 +61,8 @@ export class PeerConnectionFactory implements OnModuleDestroy {
   readonly #rotation: NodeJS.Timeout;
 
   constructor(private readonly config: AppConfig) {
-    installWeriftPatches();
+    const notApplied = patchesNotAppliedWarning(installWeriftPatches());
+    if (notApplied) new Logger(PeerConnectionFactory.name).warn(notApplied);
     // A session whose own ICE checks are spent keeps answering the client's checks, which can
     // still make a peer-reflexive pair, for as long as the session may take to connect. The
     // session's CONNECT_TIMEOUT_MS rule (checked every second) ends it first, with the reason.

@@ -1,5 +1,5 @@
 import { ConfigError, loadConfig } from '../config/config.schema';
-import type { TranscriptionEngine } from './engine';
+import { EngineUnavailableError, type TranscriptionEngine } from './engine';
 import { chooseEngine, EngineLoaders } from './engine-selection';
 import { WhisperModelError } from './whisper/whisper-model';
 
@@ -17,7 +17,7 @@ const whisper: TranscriptionEngine = {
 
 function loaders(
   sphinxInstalled: boolean,
-  whisperModel: 'none' | 'good' | 'broken' = 'none',
+  whisperModel: 'none' | 'good' | 'broken' | 'no-binding' = 'none',
 ): EngineLoaders & { started: string[] } {
   const started: string[] = [];
   return {
@@ -26,9 +26,15 @@ function loaders(
       present: () => whisperModel !== 'none',
       load: (modelPath) => {
         started.push(modelPath);
-        return whisperModel === 'good'
-          ? Promise.resolve(whisper)
-          : Promise.reject(new WhisperModelError('truncated', modelPath, 'is truncated'));
+        if (whisperModel === 'good') return Promise.resolve(whisper);
+        if (whisperModel === 'no-binding') {
+          return Promise.reject(
+            new EngineUnavailableError(
+              'the whisper.cpp binding is not available: no prebuilt whisper.cpp binding for darwin-arm64',
+            ),
+          );
+        }
+        return Promise.reject(new WhisperModelError('truncated', modelPath, 'is truncated'));
       },
     },
     sphinx: {
@@ -72,6 +78,23 @@ describe(chooseEngine.name, () => {
     await expect(chooseEngine(loadConfig({}), loaders(true, 'broken'))).rejects.toThrow(
       /WHISPER_MODEL.*truncated/,
     );
+  });
+
+  it('auto: a model with no whisper.cpp binding for the platform falls back, saying why', async () => {
+    const withSphinx = await chooseEngine(loadConfig({}), loaders(true, 'no-binding'));
+    expect(withSphinx.engine).toBe(offline);
+    const without = await chooseEngine(loadConfig({}), loaders(false, 'no-binding'));
+    expect(without.engine).toBeNull();
+    expect(without.reason).toMatch(/no prebuilt whisper\.cpp binding for darwin-arm64/);
+  });
+
+  it('by name: whisper with no binding for the platform stops the start with advice, not a stack', async () => {
+    const choice = chooseEngine(
+      loadConfig({ TRANSCRIPTION_ENGINE: 'whisper' }),
+      loaders(true, 'no-binding'),
+    );
+    await expect(choice).rejects.toThrow(ConfigError);
+    await expect(choice).rejects.toThrow(/cannot run here: .*darwin-arm64.*OPENAI_API_KEY/);
   });
 
   it('by name: whisper without a model says how to download one', async () => {

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { ConfigError, type Env } from '../config/config.schema';
-import type { TranscriptionEngine } from './engine';
+import { EngineUnavailableError, type TranscriptionEngine } from './engine';
 import { OpenAiEngine } from './openai/openai.engine';
 import { SphinxEngine, sphinxAvailability } from './sphinx/sphinx.engine';
 import { WhisperEngine } from './whisper/whisper.engine';
@@ -70,6 +70,7 @@ export async function chooseEngine(
       }),
     };
   }
+  let skipped: string | undefined;
   if (wanted === 'whisper' || wanted === 'auto') {
     const modelPath = resolveWhisperModel(config.WHISPER_MODEL, config.WHISPER_MODELS_DIR);
     if (loaders.whisper.present(modelPath)) {
@@ -78,10 +79,18 @@ export async function chooseEngine(
       } catch (error) {
         if (error instanceof WhisperModelError)
           throw new ConfigError([`WHISPER_MODEL: ${error.message}`]);
-        throw error;
+        // A model is there but whisper.cpp cannot run on this machine (no binding for the
+        // platform): asked for by name, a clear refusal; in `auto`, the next engine is tried.
+        if (!(error instanceof EngineUnavailableError)) throw error;
+        if (wanted === 'whisper') {
+          throw new ConfigError([
+            `TRANSCRIPTION_ENGINE: "whisper" cannot run here: ${error.message}; use the OpenAI engine (OPENAI_API_KEY or OPENAI_BASE_URL) or TRANSCRIPTION_ENGINE=sphinx`,
+          ]);
+        }
+        skipped = `the Whisper model is in ${config.WHISPER_MODELS_DIR}/ but ${error.message}`;
       }
     }
-    if (wanted === 'whisper') {
+    if (wanted === 'whisper' && skipped === undefined) {
       const isName = modelPath !== config.WHISPER_MODEL;
       throw new ConfigError([
         isName
@@ -100,5 +109,5 @@ export async function chooseEngine(
       ]);
     }
   }
-  return { engine: null, reason: NO_ENGINE_REASON };
+  return { engine: null, reason: skipped ? `${NO_ENGINE_REASON} (${skipped})` : NO_ENGINE_REASON };
 }

@@ -1,12 +1,13 @@
 import { inject, Injectable, signal } from '@angular/core';
+import { EventSequence } from '@whisperstream/client';
 import {
-  parseTranscriptEvent,
   TRANSCRIPT_EVENT_TYPES,
   TranscriptEvent,
   TranscriptEventType,
 } from '@whisperstream/shared-types';
 import { Observable, Subject } from 'rxjs';
 import { BROWSER_APIS } from '../shared/browser-apis';
+import { WHISPERSTREAM_CLIENT } from './api-client';
 
 export type StreamState = 'idle' | 'connecting' | 'open' | 'reconnecting' | 'closed';
 
@@ -28,11 +29,15 @@ const EVENT_SOURCE_CLOSED = 2;
  * Every event is parsed with the contract's schema and handed on once, in id order: EventSource
  * reconnects by itself after a blip and sends `Last-Event-ID`; when it gives up (an HTTP error
  * on reconnect) this service opens a new one after a backoff. Either way an event whose id is not
- * above the last one seen is a replay and is dropped, so no line is lost or doubled.
+ * above the last one seen is a replay and is dropped, so no line is lost or doubled (the client
+ * library's EventSequence, the rule its fetch-stream reader follows too). The page keeps the
+ * browser's EventSource: it resumes by itself with `Last-Event-ID` and is what proxies expect.
  */
 @Injectable({ providedIn: 'root' })
 export class EventStream {
   readonly #apis = inject(BROWSER_APIS);
+  readonly #client = inject(WHISPERSTREAM_CLIENT);
+  #sequence = new EventSequence();
   readonly #events = new Subject<TranscriptEvent>();
   readonly #lost = new Subject<void>();
   readonly #resumed = new Subject<void>();
@@ -67,6 +72,7 @@ export class EventStream {
   open(sessionId: string, token: string): void {
     this.close();
     this.#target = { sessionId, token };
+    this.#sequence = new EventSequence();
     this.lastEventId.set(0);
     this.reconnects.set(0);
     this.rejected.set(0);
@@ -90,10 +96,7 @@ export class EventStream {
     if (!target) {
       return;
     }
-    const url =
-      `/api/sessions/${encodeURIComponent(target.sessionId)}/events` +
-      `?token=${encodeURIComponent(target.token)}`;
-    const source = this.#apis.createEventSource(url);
+    const source = this.#apis.createEventSource(this.#client.eventsUrl(target));
     this.#source = source;
     this.state.set(state);
     source.onopen = () => {
@@ -125,16 +128,15 @@ export class EventStream {
   }
 
   #receive(type: TranscriptEventType, id: string, data: string): void {
-    let event: TranscriptEvent;
-    try {
-      event = parseTranscriptEvent(type, id, data);
-    } catch {
-      this.rejected.update((n) => n + 1);
+    const verdict = this.#sequence.accept(type, id, data);
+    if (verdict.kind === 'rejected') {
+      this.rejected.set(this.#sequence.rejected);
       return;
     }
-    if (event.id <= this.lastEventId()) {
+    if (verdict.kind === 'replay') {
       return; // replayed after a reconnect: already handed on
     }
+    const event = verdict.event;
     this.lastEventId.set(event.id);
     this.#events.next(event);
     if (event.type === 'end') {

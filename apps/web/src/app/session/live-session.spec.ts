@@ -62,7 +62,8 @@ describe(LiveSession.name, () => {
   it('asks for the raw microphone and sends the chosen language', async () => {
     sut.setLanguage('fr');
     await sut.start();
-    expect(browser.http.calls[0].body).toEqual({ language: 'fr' });
+    const create = browser.http.calls.find((c) => c.url === '/api/sessions');
+    expect(create?.body).toEqual({ language: 'fr' });
     expect(browser.storage.get('whisperstream.language')).toBe('fr');
     expect(browser.log[0]).toBe('getUserMedia');
   });
@@ -405,5 +406,122 @@ describe(LiveSession.name, () => {
     expect(browser.log).toContain('fetch DELETE /api/sessions/s1');
     expect(browser.peerConnections).toEqual([]);
     expect(sut.state()).toBe('idle');
+  });
+
+  describe('credential flow (GET /api/web-config)', () => {
+    const TOKEN_URL = 'https://corp.example.org/whisperstream/token';
+
+    function keyRequired(tokenUrl: string | null): void {
+      browser.http.route('GET /api/web-config', () =>
+        json(200, { apiKeyRequired: true, tokenUrl }),
+      );
+    }
+
+    it('creates the session with no credential when the server needs none', async () => {
+      browser.http.route('GET /api/web-config', () =>
+        json(200, { apiKeyRequired: false, tokenUrl: null }),
+      );
+      await sut.start();
+      const create = browser.http.calls.find((c) => c.url === '/api/sessions');
+      expect(create?.headers['Authorization']).toBeUndefined();
+      expect(sut.state()).toBe('connecting');
+    });
+
+    it('gets a client token from the token URL with the person’s cookies, then creates the session with it', async () => {
+      keyRequired(TOKEN_URL);
+      browser.http.route(`POST ${TOKEN_URL}`, () =>
+        json(200, { token: 'ct_abc', expiresAt: '2025-01-01T12:01:00.000Z' }),
+      );
+      await sut.start();
+
+      expect(browser.log.filter((l) => l.startsWith('fetch'))).toEqual([
+        'fetch GET /api/web-config',
+        `fetch POST ${TOKEN_URL}`,
+        'fetch POST /api/sessions',
+        'fetch POST /api/sessions/s1/offer',
+      ]);
+      const [, token, create, offer] = browser.http.calls;
+      expect(token.credentials).toBe('include');
+      expect(create.headers['Authorization']).toBe('Bearer ct_abc');
+      expect(offer.headers['Authorization']).toBe('Bearer tok'); // the session's own token after
+      expect(sut.notice()).toBeNull();
+    });
+
+    it('gets a new token for each session (one token creates one session)', async () => {
+      keyRequired('/auth/token');
+      let issued = 0;
+      browser.http.route('POST /auth/token', () =>
+        json(200, { token: `ct_${++issued}`, expiresAt: '2025-01-01T12:01:00.000Z' }),
+      );
+      jest.useFakeTimers();
+      await goLive();
+      const stopping = sut.stop();
+      await jest.advanceTimersByTimeAsync(0);
+      browser.eventSource.emit('end', 2, {});
+      await stopping;
+      expect(sut.state()).toBe('ended');
+      await sut.start();
+
+      const creates = browser.http.calls.filter((c) => c.url === '/api/sessions');
+      expect(creates.map((c) => c.headers['Authorization'])).toEqual([
+        'Bearer ct_1',
+        'Bearer ct_2',
+      ]);
+    });
+
+    it('says plainly that an API key is needed when the server names no token URL, and creates nothing', async () => {
+      keyRequired(null);
+      await sut.start();
+
+      expect(sut.notice()?.code).toBe('api-key-required');
+      expect(sut.notice()?.message).toContain('needs an API key');
+      expect(browser.http.calls.some((c) => c.url === '/api/sessions')).toBe(false);
+      expect(sut.state()).toBe('idle');
+      expect(browser.streams[0].track.stopped).toBe(true); // the microphone is released
+    });
+
+    it('says the sign-in was refused when the token URL answers 401', async () => {
+      keyRequired(TOKEN_URL);
+      browser.http.route(`POST ${TOKEN_URL}`, () =>
+        json(401, { error: { code: 'unauthorized', message: 'sign in' } }),
+      );
+      await sut.start();
+
+      expect(sut.notice()?.code).toBe('token-refused');
+      expect(sut.notice()?.message).toContain('corp.example.org');
+      expect(browser.http.calls.some((c) => c.url === '/api/sessions')).toBe(false);
+      expect(sut.state()).toBe('idle');
+    });
+
+    it('says the token could not be had when the token URL answers outside the contract', async () => {
+      keyRequired(TOKEN_URL);
+      browser.http.route(`POST ${TOKEN_URL}`, () => json(200, { nope: true }));
+      await sut.start();
+      expect(sut.notice()?.code).toBe('token-unavailable');
+    });
+
+    it('says the token was refused when session creation answers 401 to it', async () => {
+      keyRequired(TOKEN_URL);
+      browser.http
+        .route(`POST ${TOKEN_URL}`, () =>
+          json(200, { token: 'ct_old', expiresAt: '2025-01-01T12:01:00.000Z' }),
+        )
+        .route('POST /api/sessions', () =>
+          json(401, { error: { code: 'invalid_api_key', message: 'expired client token' } }),
+        );
+      await sut.start();
+      expect(sut.notice()?.code).toBe('not-authorized');
+      expect(sut.notice()?.message).toContain('refused this page’s session token');
+      expect(sut.state()).toBe('idle');
+    });
+
+    it('says a key is needed when an older server (web-config 404) answers 401', async () => {
+      browser.http.route('POST /api/sessions', () =>
+        json(401, { error: { code: 'missing_api_key', message: 'an API key is required' } }),
+      );
+      await sut.start();
+      expect(sut.notice()?.code).toBe('not-authorized');
+      expect(sut.notice()?.message).toContain('needs an API key');
+    });
   });
 });

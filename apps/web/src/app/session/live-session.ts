@@ -9,6 +9,7 @@ import {
 import { Microphone } from '../capture/microphone';
 import { EventStream } from '../connection/event-stream';
 import { HttpError } from '../connection/http';
+import { SessionCredentials, SessionUnauthorizedError } from '../connection/session-credentials';
 import { SessionGrant, SignalingClient, SignalingEvent } from '../connection/signaling-client';
 import { BROWSER_APIS } from '../shared/browser-apis';
 import { Preferences } from '../shared/preferences';
@@ -47,6 +48,7 @@ export class LiveSession {
   readonly #prefs = inject(Preferences);
   readonly #mic = inject(Microphone);
   readonly #signaling = inject(SignalingClient);
+  readonly #credentials = inject(SessionCredentials);
   readonly #stream = inject(EventStream);
   readonly #transcript = inject(TranscriptStore);
   readonly #export = inject(TranscriptExport);
@@ -111,10 +113,18 @@ export class LiveSession {
       if (generation !== this.#generation) {
         return;
       }
+      const credential = await this.#credentials.forNewSession();
+      if (generation !== this.#generation) {
+        return;
+      }
       const language = this.language();
-      const grant = await this.#signaling.createSession(
-        language === AUTO_LANGUAGE ? null : language,
-      );
+      const grant = await this.#signaling
+        .createSession(language === AUTO_LANGUAGE ? null : language, credential)
+        .catch((error: unknown) => {
+          throw error instanceof HttpError && error.status === 401
+            ? new SessionUnauthorizedError(credential !== null, { cause: error })
+            : error;
+        });
       if (generation !== this.#generation) {
         await this.#signaling.deleteSession(grant); // Stop was pressed while it was being created
         return;

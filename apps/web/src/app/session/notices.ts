@@ -1,6 +1,12 @@
 import { ErrorEventData } from '@whisperstream/shared-types';
 import { InsecureContextError } from '../capture/microphone';
 import { HttpError, ProtocolError, ServerUnreachableError } from '../connection/http';
+import {
+  ApiKeyRequiredError,
+  SessionUnauthorizedError,
+  TokenRefusedError,
+  TokenUnavailableError,
+} from '../connection/session-credentials';
 import { formatTimeOfDay } from '../transcript/transcript-format';
 
 export type NoticeSeverity = 'error' | 'warning' | 'info';
@@ -49,6 +55,10 @@ export function noticeForError(error: unknown, nowMs: number): Notice {
           'The microphone could not be opened; another app may be using it. Close that app or choose another microphone, then press Start again.',
       };
   }
+  const credentialNotice = noticeForCredentialError(error);
+  if (credentialNotice) {
+    return credentialNotice;
+  }
   if (error instanceof ServerUnreachableError) {
     return serverUnreachable();
   }
@@ -69,6 +79,58 @@ export function noticeForError(error: unknown, nowMs: number): Notice {
     severity: 'error',
     message: `Something went wrong${detail}. Press Start to try again; reload the page if it keeps happening.`,
   };
+}
+
+/** Why this page has no credential the server accepts, when that is what stopped it. */
+function noticeForCredentialError(error: unknown): Notice | null {
+  if (error instanceof ApiKeyRequiredError) {
+    return {
+      code: 'api-key-required',
+      severity: 'error',
+      message:
+        'This server needs an API key, and this page has no way to get one, so it cannot start a session. Whoever runs the server can set WEB_TOKEN_URL to a sign-in service that hands this page a session token; services can use the API with a key.',
+    };
+  }
+  if (error instanceof TokenRefusedError) {
+    return {
+      code: 'token-refused',
+      severity: 'error',
+      message: `This server needs you to be signed in, and the sign-in service refused to give this page a session token (${error.status}). Sign in again (${originOf(error.tokenUrl)}), then press Start.`,
+    };
+  }
+  if (error instanceof TokenUnavailableError) {
+    const cause = error.cause instanceof Error ? ` (${error.cause.message})` : '';
+    return {
+      code: 'token-unavailable',
+      severity: 'error',
+      message: `This server needs a session token, and the sign-in service at ${originOf(error.tokenUrl)} did not give one${cause}. Press Start to try again; if it keeps happening, tell whoever runs the server.`,
+    };
+  }
+  if (error instanceof SessionUnauthorizedError) {
+    return error.hadCredential
+      ? {
+          code: 'not-authorized',
+          severity: 'error',
+          message:
+            'The server refused this page’s session token (401): it may have expired or been used already. Press Start to try again with a new one.',
+        }
+      : {
+          code: 'not-authorized',
+          severity: 'error',
+          message:
+            'The server needs an API key to start a session (401), and this page has none. Whoever runs the server can set WEB_TOKEN_URL so that this page can get a session token.',
+        };
+  }
+  return null;
+}
+
+/** Where a token URL points, for the person (a relative one is this site). */
+function originOf(url: string): string {
+  try {
+    return /^https?:/i.test(url) ? new URL(url).host : 'this site';
+  } catch {
+    return url;
+  }
 }
 
 export function noticeForHttpError(error: HttpError, nowMs: number): Notice {

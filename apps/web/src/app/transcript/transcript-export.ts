@@ -1,10 +1,7 @@
 import { inject, Injectable } from '@angular/core';
-import {
-  TranscriptFormat,
-  TranscriptJson,
-  TranscriptJsonSchema,
-} from '@whisperstream/shared-types';
-import { ProtocolError, request } from '../connection/http';
+import { TranscriptFormat, TranscriptJson } from '@whisperstream/shared-types';
+import { WHISPERSTREAM_CLIENT } from '../connection/api-client';
+import { request } from '../connection/http';
 import { BROWSER_APIS } from '../shared/browser-apis';
 import { transcriptFileName } from './transcript-format';
 
@@ -17,6 +14,7 @@ export interface TranscriptAccess {
 @Injectable({ providedIn: 'root' })
 export class TranscriptExport {
   readonly #apis = inject(BROWSER_APIS);
+  readonly #client = inject(WHISPERSTREAM_CLIENT);
 
   /** Downloads `GET /api/sessions/{id}/transcript?format=` as `whisperstream-<date>-<time>.<ext>`. */
   async download(access: TranscriptAccess, format: TranscriptFormat): Promise<string> {
@@ -29,14 +27,7 @@ export class TranscriptExport {
 
   /** The transcript as JSON, parsed with the contract's schema. */
   async fetchJson(access: TranscriptAccess): Promise<TranscriptJson> {
-    const response = await request(this.#apis, transcriptUrl(access, 'json'), { method: 'GET' });
-    const parsed = TranscriptJsonSchema.safeParse(await response.json());
-    if (!parsed.success) {
-      throw new ProtocolError('GET /transcript: the answer does not match the contract', {
-        cause: parsed.error,
-      });
-    }
-    return parsed.data;
+    return this.#client.transcript(access, 'json', 'query');
   }
 
   copy(text: string): Promise<void> {
