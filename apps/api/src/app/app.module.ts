@@ -3,10 +3,8 @@ import { APP_FILTER } from '@nestjs/core';
 import { ThrottlerModule } from '@nestjs/throttler';
 import { EngineWorkerModule } from './cluster/engine-queue/engine-worker.module';
 import { HttpExceptionFilter } from './common/http-exception.filter';
-import { LoggingModule } from './common/json-logger';
 import { ConfigModule } from './config/config.module';
 import type { Env } from './config/config.schema';
-import type { Logger as Pino } from 'pino';
 import { HealthModule } from './health/health.module';
 import { OpenApiModule } from './openapi/openapi.module';
 import { SessionsModule } from './sessions/sessions.module';
@@ -20,14 +18,13 @@ export class AppModule {
    * and, in cluster mode (REDIS_URL) with `worker` or `all`, an engine worker. Without REDIS_URL
    * the one process is an API node whose sessions call the engine directly, as always.
    */
-  static forRoot(config: Env, logger?: Pino): DynamicModule {
+  static forRoot(config: Env): DynamicModule {
     const api = config.ROLE !== 'worker';
     const worker = config.REDIS_URL !== undefined && config.ROLE !== 'api';
     return {
       module: AppModule,
       imports: [
         ConfigModule.forRoot(config),
-        ...(logger ? [LoggingModule.forRoot(logger)] : []),
         ...(api
           ? [
               ThrottlerModule.forRoot([

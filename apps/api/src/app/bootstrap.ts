@@ -22,7 +22,7 @@ export const BODY_LIMIT_BYTES = MAX_SDP_LENGTH + 4 * 1024;
 export async function createServer(config: Env): Promise<INestApplication> {
   const root = createRootLogger(config.LOG_LEVEL);
   const logger = new AppLogger(root);
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, root), {
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), {
     logger,
     httpsOptions: tlsOptions(config),
     bodyParser: false,

@@ -139,11 +139,15 @@ describe(requestLogger.name, () => {
   beforeEach(async () => {
     captured = capture('debug');
     const middleware = requestLogger(captured.root);
+    // The application's logger, as services use it (Nest's Logger calls end up here).
+    const appLogger = new AppLogger(captured.root);
     server = createServer((req, res) =>
       middleware(req, res, () => {
-        (req as unknown as { log: { info: (o: object) => void } }).log.info({ msg: 'inside' });
-        res.statusCode = 204;
-        res.end();
+        setImmediate(() => {
+          appLogger.log({ msg: 'inside' }, 'SomeService');
+          res.statusCode = 204;
+          res.end();
+        });
       }),
     );
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -158,7 +162,7 @@ describe(requestLogger.name, () => {
     expect(res.headers.get('x-request-id')).toBe('req-42');
     await waitFor(() => captured.lines.length >= 2);
     expect(captured.lines).toEqual([
-      expect.objectContaining({ msg: 'inside', requestId: 'req-42' }),
+      expect.objectContaining({ msg: 'inside', requestId: 'req-42', context: 'SomeService' }),
       expect.objectContaining({
         msg: 'request completed',
         requestId: 'req-42',

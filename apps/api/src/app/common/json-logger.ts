@@ -1,9 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { RequestMethod, type DynamicModule } from '@nestjs/common';
-import { Logger, LoggerModule, PinoLogger, type Params } from 'nestjs-pino';
+import { Logger, PinoLogger } from 'nestjs-pino';
+// Where nestjs-pino's PinoLogger looks for the request's logger (AsyncLocalStorage). Bound here
+// in plain middleware rather than by its LoggerModule, whose Nest middleware would add a
+// catch-all route per HTTP method to Express' routing table. Pinned with nestjs-pino ~4.6; the
+// `requestLogger` spec fails if it moves.
+import { storage, Store } from 'nestjs-pino/storage';
 import pino, { type DestinationStream, type Logger as Pino } from 'pino';
-import { pinoHttp, type HttpLogger } from 'pino-http';
+import { pinoHttp } from 'pino-http';
 import type { Env } from '../config/config.schema';
 
 /** What replaces a secret in a log line. */
@@ -101,14 +105,19 @@ export function requestIdFor(header: string | string[] | undefined): string {
 
 const PROBES = new Set(['/healthz', '/readyz', '/ping', '/metrics', '/metrics.json']);
 
+type Next = (error?: unknown) => void;
+
 /**
  * pino-http: every request gets an id (the client's sane `x-request-id`, or a new one), sent back
- * as `x-request-id` and carried as `requestId` by every log line written while it is handled;
+ * as `x-request-id` and carried as `requestId` by every log line written while it is handled
+ * (the request's child logger is bound to its async context, where {@link AppLogger} finds it);
  * one `request completed` line per request (probes and scrapes at debug), without headers and
  * with secrets in the query string redacted.
  */
-export function requestLogger(root: Pino): HttpLogger {
-  return pinoHttp({
+export function requestLogger(
+  root: Pino,
+): (req: IncomingMessage, res: ServerResponse, next: Next) => void {
+  const http = pinoHttp({
     logger: root,
     // Lines written while the request is handled carry `requestId` only; its own line has `req`.
     quietReqLogger: true,
@@ -135,16 +144,20 @@ export function requestLogger(root: Pino): HttpLogger {
     customErrorMessage: () => 'request failed',
     customProps: () => ({ context: 'Http' }),
   });
+  return (req, res, next) =>
+    http(req, res, () =>
+      storage.run(new Store((req as IncomingMessage & { log: Pino }).log), next),
+    );
 }
 
 /**
  * Nest's logger on pino. Callers log objects (`{ msg, sessionId, ... }`) with a context, as
  * before; inside a request the line also carries that request's `requestId` (nestjs-pino keeps
- * the request's child logger in AsyncLocalStorage, bound by {@link LoggingModule}).
+ * the request's child logger in AsyncLocalStorage, bound by {@link requestLogger}).
  */
 export class AppLogger extends Logger {
   constructor(root: Pino) {
-    const params = loggingParams(root);
+    const params = { pinoHttp: { logger: root } };
     super(new PinoLogger(params), params);
   }
 
@@ -157,24 +170,6 @@ export class AppLogger extends Logger {
     }
   }
 }
-
-function loggingParams(root: Pino): Params {
-  return {
-    pinoHttp: { logger: root },
-    // The request logger itself runs first of all middleware (see requestLogger in bootstrap),
-    // so that even a body refused by the parser has an id; the module only binds it to the
-    // request's async context.
-    useExisting: true,
-    forRoutes: [{ path: '{*splat}', method: RequestMethod.ALL }],
-  };
-}
-
-/** Binds each request's logger (set by {@link requestLogger}) to the request's async context. */
-export const LoggingModule = {
-  forRoot(root: Pino): DynamicModule {
-    return LoggerModule.forRoot(loggingParams(root));
-  },
-};
 
 /** A logger whose every object line carries the given fields (a session's id). */
 export interface FieldLogger {
