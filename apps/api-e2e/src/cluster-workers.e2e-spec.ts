@@ -1,5 +1,6 @@
 import { FakeOpenAiServer } from '@whisperstream/fake-openai';
 import {
+  parsePrometheusText,
   describeWithRedis,
   startRedis,
   startServer,
@@ -21,7 +22,7 @@ const STALLED_JOB_BOUND_MS = ENGINE_JOB_LOCK_MS * 1.5;
 const ENGINE_DELAY_MS = 1500;
 
 async function cluster(server: RunningServer): Promise<ClusterMetricsJson> {
-  const response = await fetch(`${server.baseUrl}/metrics`);
+  const response = await fetch(`${server.baseUrl}/metrics.json`);
   const body = (await response.json()) as { cluster?: unknown };
   return ClusterMetricsSchema.parse(body.cluster);
 }
@@ -96,7 +97,7 @@ describeWithRedis('engine workers on Redis: one API node, two worker processes',
     expect((await fetch(`${worker.baseUrl}/healthz`)).status).toBe(200);
     const created = await new ApiClient(worker.baseUrl).createSession({ language: 'en' });
     expect(created.status).toBe(404);
-    const metrics = (await (await fetch(`${worker.baseUrl}/metrics`)).json()) as Record<
+    const metrics = (await (await fetch(`${worker.baseUrl}/metrics.json`)).json()) as Record<
       string,
       unknown
     >;
@@ -106,6 +107,12 @@ describeWithRedis('engine workers on Redis: one API node, two worker processes',
       node: 'worker-a',
       workersAlive: 2,
     });
+    // The Prometheus text too: its process metrics and the queues, no sessions.
+    const text = parsePrometheusText(await (await fetch(`${worker.baseUrl}/metrics`)).text());
+    expect(text.has('process_cpu_seconds_total')).toBe(true);
+    expect(text.has('whisperstream_sessions_open')).toBe(false);
+    expect(text.get('whisperstream_engine_workers_alive')?.samples[0]?.value).toBe(2);
+    expect(text.get('whisperstream_engine_queue_up')?.samples[0]?.value).toBe(1);
     // The API node's readiness is the workers' engine, announced in Redis.
     const apiReady = await fetch(`${api.baseUrl}/readyz`);
     expect(await apiReady.json()).toMatchObject({

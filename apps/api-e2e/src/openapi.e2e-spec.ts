@@ -228,7 +228,7 @@ describe('the OpenAPI document and its docs page', () => {
   });
 
   it('answers health, readiness and metrics as documented', async () => {
-    for (const path of ['/healthz', '/ping', '/readyz', '/metrics']) {
+    for (const path of ['/healthz', '/ping', '/readyz', '/metrics', '/metrics.json']) {
       checker.conforms('GET', path, await answerOf(await fetch(`${base}${path}`)));
     }
   });

@@ -67,7 +67,7 @@ interface MetricsJson {
 }
 
 async function metrics(server: RunningServer): Promise<MetricsJson> {
-  return (await (await fetch(`${server.baseUrl}/metrics`)).json()) as MetricsJson;
+  return (await (await fetch(`${server.baseUrl}/metrics.json`)).json()) as MetricsJson;
 }
 
 /** Final jobs a worker completed since it started. */

@@ -146,7 +146,8 @@ async function measure(
       log(`${setup}: round ${round + 1} of ${args.rounds} done`);
     }
     const metrics = redis
-      ? ((await (await fetch(`${api.baseUrl}/metrics`)).json()) as { cluster?: unknown }).cluster
+      ? ((await (await fetch(`${api.baseUrl}/metrics.json`)).json()) as { cluster?: unknown })
+          .cluster
       : undefined;
     return {
       setup,

@@ -3,3 +3,4 @@ export * from './server';
 // api's unit tests may import too; the end-to-end suites and the benchmarks get it from here.
 export * from '@whisperstream/redis-test-server';
 export * from './tls';
+export * from './prometheus';

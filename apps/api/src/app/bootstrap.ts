@@ -7,7 +7,8 @@ import { json, type NextFunction, type Request, type Response } from 'express';
 import { ApiError } from './common/api-error';
 import { MAX_SDP_LENGTH } from '@whisperstream/shared-types';
 import { AppModule } from './app.module';
-import { JsonLogger } from './common/json-logger';
+import { applyHttpMiddleware } from './common/http-middleware';
+import { AppLogger, createRootLogger } from './common/json-logger';
 import { ConfigError, type Env } from './config/config.schema';
 import { AuthenticatedWsAdapter } from './signaling/ws-auth';
 
@@ -19,7 +20,8 @@ export const BODY_LIMIT_BYTES = MAX_SDP_LENGTH + 4 * 1024;
  * worker process (ROLE=worker) serves only /healthz, /readyz and /metrics.
  */
 export async function createServer(config: Env): Promise<INestApplication> {
-  const logger = new JsonLogger(config.LOG_LEVEL);
+  const root = createRootLogger(config.LOG_LEVEL);
+  const logger = new AppLogger(root);
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), {
     logger,
     httpsOptions: tlsOptions(config),
@@ -27,6 +29,7 @@ export async function createServer(config: Env): Promise<INestApplication> {
     abortOnError: false,
   });
   app.useLogger(logger);
+  applyHttpMiddleware(app, config, root);
   const parseJson = json({ limit: BODY_LIMIT_BYTES });
   app.use((req: Request, res: Response, next: NextFunction) =>
     parseJson(req, res, (error?: unknown) => next(error ? bodyParserError(error) : undefined)),
@@ -36,14 +39,6 @@ export async function createServer(config: Env): Promise<INestApplication> {
   }
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
-  app.use((_req: Request, res: Response, next: NextFunction) => {
-    res.set({
-      'X-Content-Type-Options': 'nosniff',
-      'Referrer-Policy': 'no-referrer',
-      'X-Frame-Options': 'DENY',
-    });
-    next();
-  });
   const webRoot = resolve(config.WEB_ROOT);
   if (config.ROLE === 'worker') {
     // An engine worker serves no web app.

@@ -72,7 +72,7 @@ export async function churn(bench: Bench, config: ChurnConfig): Promise<ChurnRes
 
   const sample = async (): Promise<ChurnSample> => {
     const snap = await bench.snapshot(true);
-    const metrics = await fetch(`${base}/metrics`)
+    const metrics = await fetch(`${base}/metrics.json`)
       .then(
         (r) =>
           r.json() as Promise<{ memory?: { heapUsed?: number }; sessions?: { open?: number } }>,

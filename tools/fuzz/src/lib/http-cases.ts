@@ -302,7 +302,7 @@ export function httpCase(rng: Rng): HttpCase {
       return {
         kind: 'metrics',
         method: rng.pick(['GET', 'GET', 'GET', 'POST', 'HEAD']),
-        path: `/metrics${query(['token', 'format'])}`,
+        path: `${rng.pick(['/metrics', '/metrics.json'])}${query(['token', 'format'])}`,
         headers: rng.bool(0.5)
           ? {
               authorization: rng.pick([

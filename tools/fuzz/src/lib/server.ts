@@ -6,7 +6,7 @@ import { startServer, type LogLine, type RunningServer } from '@whisperstream/se
 import type { MemorySample } from './findings';
 
 const API_KEY = 'sk-fuzz';
-/** Lets the token comparison of GET /metrics run too (loopback is served anyway). */
+/** Lets the token comparison of GET /metrics.json run too (loopback is served anyway). */
 export const METRICS_TOKEN = 'fuzz-metrics-token-0123456789abcdef';
 
 /** The server's environment for a fuzz run: as `npm start` runs it, with limits lifted. */
@@ -99,10 +99,12 @@ export class ServerUnderTest {
     await this.fake?.close().catch(() => undefined);
   }
 
-  /** GET /metrics (served to loopback), or null when it does not answer in time. */
+  /** GET /metrics.json (served to loopback), or null when it does not answer in time. */
   async metrics(): Promise<Record<string, unknown> | null> {
     try {
-      const res = await fetch(`${this.baseUrl}/metrics`, { signal: AbortSignal.timeout(5000) });
+      const res = await fetch(`${this.baseUrl}/metrics.json`, {
+        signal: AbortSignal.timeout(5000),
+      });
       return res.ok ? ((await res.json()) as Record<string, unknown>) : null;
     } catch {
       return null;

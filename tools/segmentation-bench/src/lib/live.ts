@@ -22,7 +22,7 @@ export async function fetchTranscriptionMetrics(
   baseUrl: string,
 ): Promise<TranscriptionMetrics | null> {
   try {
-    const res = await fetch(`${baseUrl}/metrics`);
+    const res = await fetch(`${baseUrl}/metrics.json`);
     if (!res.ok) {
       return null;
     }

@@ -41,7 +41,7 @@ export function mapError(error: unknown): Mapped {
         ? String((response as { message: unknown }).message)
         : error.message;
     const headers: Record<string, string> = {};
-    if (status === 429) headers['Retry-After'] = '60';
+    if (status === 429) headers['Retry-After'] = '60'; // unless the response already has one
     return { status, code: CODES_BY_STATUS[status] ?? 'http_error', message, headers };
   }
   // Errors raised by Express' body parser before a route runs.
@@ -87,8 +87,14 @@ export class HttpExceptionFilter implements ExceptionFilter {
       res.end();
       return;
     }
+    // The throttler sets its own Retry-After (the seconds until its window reopens) before it
+    // throws; the fallback of mapError is only for a 429 that came without one.
+    const headers = { ...mapped.headers };
+    if (mapped.status === 429 && res.getHeader('Retry-After') !== undefined) {
+      delete headers['Retry-After'];
+    }
     const body: ApiErrorBody = { error: { code: mapped.code, message: mapped.message } };
-    res.status(mapped.status).set(mapped.headers).json(body);
+    res.status(mapped.status).set(headers).json(body);
   }
 }
 

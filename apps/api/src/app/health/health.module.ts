@@ -8,9 +8,10 @@ import { TranscriptionModule } from '../transcription/transcription.module';
 import { HealthController } from './health.controller';
 import { MetricsController } from './metrics.controller';
 import { MetricsService } from './metrics.service';
+import { PrometheusService } from './prometheus.service';
 
 /**
- * /healthz, /readyz and /metrics for what this process is: an API node (sessions, the engine
+ * /healthz, /readyz, /metrics (Prometheus) and /metrics.json for what this process is: an API node (sessions, the engine
  * they use) and, in cluster mode with ROLE worker or all, an engine worker.
  */
 @Module({})
@@ -26,7 +27,7 @@ export class HealthModule {
         EngineQueueModule,
       ],
       controllers: [HealthController, MetricsController],
-      providers: [MetricsService],
+      providers: [MetricsService, PrometheusService],
     };
   }
 }

@@ -6,6 +6,7 @@ import type { SessionService } from '../sessions/sessions.service';
 import { ApiError } from '../common/api-error';
 import { MetricsController } from './metrics.controller';
 import { MetricsService } from './metrics.service';
+import { PrometheusService } from './prometheus.service';
 import { TranscriptionMetrics } from '../transcription/transcription-metrics';
 import type { TranscriptionService } from '../transcription/transcription.service';
 
@@ -105,6 +106,7 @@ describe(MetricsController.name, () => {
   const sut = new MetricsController(
     new MetricsService(fakeSessions(0), new PipelineTotals(), fakeTranscription()),
     loadConfig({ METRICS_TOKEN: TOKEN }) as AppConfig,
+    new PrometheusService(),
   );
   const request = (socketAddress: string, ip: string, authorization?: string) =>
     ({

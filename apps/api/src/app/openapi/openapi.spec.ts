@@ -177,6 +177,7 @@ describe(buildOpenApiDocument.name, () => {
       { sessionTokenQuery: [] },
     ]);
     expect(sut.paths['/metrics']['get'].security).toEqual([{}, { metricsToken: [] }]);
+    expect(sut.paths['/metrics.json']['get'].security).toEqual([{}, { metricsToken: [] }]);
   });
 
   describe('refuses a route table that cannot make a correct document', () => {

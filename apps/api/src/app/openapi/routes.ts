@@ -276,11 +276,31 @@ export const API_ROUTES: readonly ApiRoute[] = [
     path: '/metrics',
     operationId: 'metrics',
     tag: 'health',
-    summary: 'Process metrics (JSON)',
+    summary: 'Process metrics (Prometheus text format)',
     description:
+      'The Prometheus text exposition format (version 0.0.4): prom-client default process ' +
+      'metrics and the `whisperstream_*` families (see docs/ARCHITECTURE.md, "Operations"). ' +
       'Served to loopback callers only: both the TCP peer and the client that Express sees ' +
       'through a trusted loopback proxy (`X-Forwarded-For`) must be local. With ' +
       '`METRICS_TOKEN` set, any caller with `Authorization: Bearer <METRICS_TOKEN>` is served too.',
+    auth: ['none', 'metricsToken'],
+    responses: {
+      200: {
+        description: 'the metrics',
+        content: { 'text/plain': z.string().describe('Prometheus text format, version 0.0.4') },
+      },
+    },
+    errors: { 403: ['forbidden'] },
+  },
+  {
+    method: 'get',
+    path: '/metrics.json',
+    operationId: 'metricsJson',
+    tag: 'health',
+    summary: 'Process metrics (JSON)',
+    description:
+      'The same counters as JSON, for the benchmarks and the tests; the same access rule as ' +
+      '`/metrics`.',
     auth: ['none', 'metricsToken'],
     responses: {
       200: { description: 'the metrics', content: { 'application/json': ProcessMetricsSchema } },

@@ -1,4 +1,4 @@
-import type { Logger } from '@nestjs/common';
+import type { FieldLogger } from '../common/json-logger';
 import type {
   EngineInfo,
   IceCandidateInit,
@@ -54,7 +54,8 @@ export interface SessionInit {
   engine: EngineInfo;
   stream: TranscriptChannel;
   live: LiveTranscription;
-  logger: Logger;
+  /** The session's own logger: every line carries its `sessionId` (see withFields). */
+  logger: FieldLogger;
   /** Told of every state change (cluster mode keeps the registry's state current with it). */
   onState?: (state: SessionState) => void;
   now?: () => number;
@@ -93,7 +94,7 @@ export class Session {
   readonly #pendingRemoteCandidates: Array<IceCandidateInit | null> = [];
   #addRemoteCandidate?: (candidate: IceCandidateInit | null) => void;
   #closing?: Promise<void>;
-  readonly #logger: Logger;
+  readonly #logger: FieldLogger;
   readonly #onState?: (state: SessionState) => void;
   readonly #now: () => number;
 

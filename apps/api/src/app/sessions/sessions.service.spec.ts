@@ -92,6 +92,20 @@ describe(SessionService.name, () => {
     ]);
   });
 
+  it('counts sessions created, and sessions ended by their first reason only', async () => {
+    const { sut } = setup();
+    const a = await sut.create({});
+    const b = await sut.create({});
+    await sut.close(a.session, { reason: 'deleted' });
+    await sut.close(a.session, { reason: 'bye' }); // already closed: not counted again
+    await sut.close(b.session, { reason: 'bye' });
+    expect(sut.createdTotal).toBe(2);
+    expect([...sut.endedTotals()]).toEqual([
+      ['deleted', 1],
+      ['bye', 1],
+    ]);
+  });
+
   it('reaps a session that got no offer in time, telling the client why', async () => {
     const { sut, config } = setup();
     const { session } = await sut.create({});

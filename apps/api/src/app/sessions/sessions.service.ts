@@ -8,6 +8,7 @@ import {
 } from '@nestjs/common';
 import type { CreateSessionRequest, EngineInfo, SessionState } from '@whisperstream/shared-types';
 import { ApiError } from '../common/api-error';
+import { withFields } from '../common/json-logger';
 import { AppConfig } from '../config/app-config';
 import { LiveTranscriptionService } from '../live/live-transcription.service';
 import { TranscriptBus } from '../transcript-bus/transcript-bus';
@@ -17,7 +18,7 @@ import { RedisConnections } from '../cluster/redis-connections';
 import { SessionRegistry } from '../cluster/session-registry';
 import { ClosedSession } from './closed-session';
 import { RemoteSession } from './remote-session';
-import { CloseOptions, CONNECT_ADVICE, Session } from './session';
+import { CloseOptions, CloseReason, CONNECT_ADVICE, Session } from './session';
 
 export interface CreatedSession {
   session: Session;
@@ -43,6 +44,9 @@ export class SessionService implements OnModuleInit, OnModuleDestroy, BeforeAppl
   readonly #closed = new Map<string, ClosedSession>();
   #admitting = true;
   #reaper?: NodeJS.Timeout;
+  /** Since start, for GET /metrics: sessions created, and sessions ended by their first reason. */
+  #createdTotal = 0;
+  readonly #endedTotal = new Map<CloseReason, number>();
 
   constructor(
     private readonly config: AppConfig,
@@ -81,6 +85,16 @@ export class SessionService implements OnModuleInit, OnModuleDestroy, BeforeAppl
   /** Closed sessions whose transcript is still kept. */
   get retainedCount(): number {
     return this.#closed.size;
+  }
+
+  /** Sessions created since the process started. */
+  get createdTotal(): number {
+    return this.#createdTotal;
+  }
+
+  /** Sessions ended since the process started, by the reason they were ended for. */
+  endedTotals(): ReadonlyMap<CloseReason, number> {
+    return this.#endedTotal;
   }
 
   get admitting(): boolean {
@@ -123,10 +137,11 @@ export class SessionService implements OnModuleInit, OnModuleDestroy, BeforeAppl
       engine,
       stream,
       live,
-      logger: this.#logger,
+      logger: withFields(this.#logger, { sessionId: id }),
       onState: this.clustered ? (state) => this.#registryState(id, state) : undefined,
     });
     this.#sessions.set(id, session);
+    this.#createdTotal++;
     this.#logger.log({ msg: 'session created', sessionId: id, open: this.openCount });
     return {
       session,
@@ -239,6 +254,9 @@ export class SessionService implements OnModuleInit, OnModuleDestroy, BeforeAppl
     session: Session,
     options: Omit<CloseOptions, 'drainMs'> & { drainMs?: number },
   ): Promise<void> {
+    if (session.isOpen) {
+      this.#endedTotal.set(options.reason, (this.#endedTotal.get(options.reason) ?? 0) + 1);
+    }
     const closing = session.close({ drainMs: this.config.SHUTDOWN_TIMEOUT_MS, ...options });
     void closing.then(() => this.#retire(session));
     return closing;
@@ -340,14 +358,12 @@ export class SessionService implements OnModuleInit, OnModuleDestroy, BeforeAppl
 
   /** The session's events and transcript go too (the bus keeps them until told). */
   #forget(id: string): void {
-    this.bus
-      .forget(id)
-      .catch((error: unknown) =>
-        this.#logger.warn({
-          msg: 'could not drop the events of a session',
-          sessionId: id,
-          error: String(error),
-        }),
-      );
+    this.bus.forget(id).catch((error: unknown) =>
+      this.#logger.warn({
+        msg: 'could not drop the events of a session',
+        sessionId: id,
+        error: String(error),
+      }),
+    );
   }
 }

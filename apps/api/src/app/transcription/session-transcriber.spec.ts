@@ -145,6 +145,22 @@ describe(SessionTranscriber.name, () => {
     expect(sut.failed).toBe(1);
   });
 
+  it('counts each engine call by engine, purpose and outcome', async () => {
+    const { sut, engine, metrics } = setup(2);
+    [0, 1].forEach((i) => sut.submit(utterance(i)));
+    await tick();
+    engine.calls[0].reject(new EngineUnavailableError('down'));
+    engine.calls[1].resolve({ text: 'after' });
+    await tick();
+    expect(metrics.outcomes()).toEqual(
+      expect.arrayContaining([
+        { engine: 'fake', purpose: 'final', outcome: 'error', count: 1 },
+        { engine: 'fake', purpose: 'final', outcome: 'ok', count: 1 },
+      ]),
+    );
+    expect(metrics.outcomes()).toHaveLength(2);
+  });
+
   it('measures latency from the end of the audio to the text', async () => {
     const { sut, engine, events, advance } = setup();
     sut.submit(utterance(0));
@@ -301,6 +317,11 @@ describe(SessionTranscriber.name, () => {
         { type: 'final', data: expect.objectContaining({ segmentId: 0, text: 'final text' }) },
       ]);
       expect(metrics.snapshot().requests.partial).toEqual({ count: 1, audioMs: 1000, dropped: 1 });
+      expect(metrics.outcomes()).toEqual(
+        expect.arrayContaining([
+          { engine: 'fake', purpose: 'partial', outcome: 'aborted', count: 1 },
+        ]),
+      );
     });
 
     it('gives way to finals: no partial while a final waits or no engine slot is free', async () => {

@@ -223,8 +223,15 @@ export class SessionTranscriber {
     const startedAt = this.#now();
     const wav = encodeWav(utterance.samples, SAMPLE_RATE);
     const context = { sessionId: this.options.sessionId, segmentId: utterance.segmentId };
-    const result = await engine.transcribe({ wav, durationMs, language, purpose, context }, signal);
+    let result: TranscriptionResult;
+    try {
+      result = await engine.transcribe({ wav, durationMs, language, purpose, context }, signal);
+    } catch (error) {
+      this.#metrics.outcome(engine.info.id, purpose, signal.aborted ? 'aborted' : 'error');
+      throw error;
+    }
     const doneAt = this.#now();
+    this.#metrics.outcome(engine.info.id, purpose, 'ok');
     this.#metrics.engineTime(engine.info.id, doneAt - startedAt);
     return { result, startedAt, doneAt };
   }

@@ -10,8 +10,20 @@ interface EngineLatency {
   engineMs: LatencyHistogram;
 }
 
+/** How an engine call ended: text came back, the engine failed, or the session gave it up. */
+export type EngineOutcome = 'ok' | 'error' | 'aborted';
+
+/** Engine calls by engine, purpose and outcome (`GET /metrics`' `whisperstream_engine_requests_total`). */
+export interface EngineRequestCount {
+  engine: string;
+  purpose: 'final' | 'partial';
+  outcome: EngineOutcome;
+  count: number;
+}
+
 /** Process-wide counters and latency histograms of the transcription path, per engine. */
 export class TranscriptionMetrics {
+  readonly #outcomes = new Map<string, EngineRequestCount>();
   readonly #final = { count: 0, audioMs: 0 };
   readonly #partial = { count: 0, audioMs: 0, dropped: 0 };
   readonly #guard = { notSent: 0, phantom: 0, noSpeech: 0 };
@@ -21,6 +33,18 @@ export class TranscriptionMetrics {
     const counter = kind === 'final' ? this.#final : this.#partial;
     counter.count++;
     counter.audioMs += Math.round(audioMs);
+  }
+
+  outcome(engine: string, purpose: 'final' | 'partial', outcome: EngineOutcome): void {
+    const key = `${engine}\0${purpose}\0${outcome}`;
+    const entry = this.#outcomes.get(key);
+    if (entry) entry.count++;
+    else this.#outcomes.set(key, { engine, purpose, outcome, count: 1 });
+  }
+
+  /** Every (engine, purpose, outcome) seen so far with its count. */
+  outcomes(): EngineRequestCount[] {
+    return [...this.#outcomes.values()].map((entry) => ({ ...entry }));
   }
 
   partialDropped(): void {
