@@ -98,6 +98,12 @@ describe(cors.name, () => {
     }
   });
 
+  it('answers for the OpenAI-compatible routes too (browser code calls /v1/realtime/calls)', () => {
+    const answer = run(sut, 'OPTIONS', '/v1/realtime/calls', preflight('https://app.example'));
+    expect(answer.status).toBe(204);
+    expect(answer.headers['access-control-allow-origin']).toBe('https://app.example');
+  });
+
   it('leaves requests without an Origin, and routes outside the REST API, alone', () => {
     const noOrigin = run(sut, 'OPTIONS', '/api/sessions', { host: 'x' });
     expect(noOrigin.passedOn).toBe(true);

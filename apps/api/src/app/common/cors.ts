@@ -2,8 +2,9 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ApiErrorBody } from '@whisperstream/shared-types';
 import { isOriginAllowed } from './origin';
 
-/** The REST routes that answer cross-origin browsers (an allowed origin may create a session). */
-export const CORS_PATH_PREFIXES = ['/api/'];
+/** The REST routes that answer cross-origin browsers (an allowed origin may create a session, or
+ * use the OpenAI-compatible API: browser code written for OpenAI's WebRTC calls fetches /v1). */
+export const CORS_PATH_PREFIXES = ['/api/', '/v1/'];
 
 export const CORS_ALLOWED_METHODS = 'GET, POST, DELETE';
 export const CORS_ALLOWED_HEADERS = 'authorization, content-type, last-event-id';
